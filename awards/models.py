@@ -1,0 +1,197 @@
+"""Editions, their categories and nominees: what staff curate and visitors browse."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar
+
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+
+
+class Phase(models.TextChoices):
+    UPCOMING = "upcoming", "Upcoming"
+    NOMINATIONS = "nominations", "Nominations open"
+    VOTING = "voting", "Voting open"
+    CLOSED = "closed", "Voting closed"
+    PUBLISHED = "published", "Results published"
+
+
+class ResultsVisibility(models.TextChoices):
+    LIVE = "live", "Live, while voting is open"
+    AFTER_CLOSE = "after_close", "Once voting closes"
+    PUBLISHED = "published", "Only once staff publish"
+
+
+class VotingMethod(models.TextChoices):
+    PLURALITY = "plurality", "Plurality (choose one)"
+    APPROVAL = "approval", "Approval (choose up to N)"
+    IRV = "irv", "Ranked: instant-runoff"
+    SCHULZE = "schulze", "Ranked: Schulze (Condorcet)"
+    BORDA = "borda", "Ranked: Borda count"
+
+
+RANKED_METHODS = frozenset({VotingMethod.IRV, VotingMethod.SCHULZE, VotingMethod.BORDA})
+
+
+@dataclass(frozen=True)
+class PhaseWindow:
+    """The phase an edition is in at a moment, and when that phase ends (None: never)."""
+
+    phase: Phase
+    ends_at: datetime | None
+
+
+class EditionQuerySet(models.QuerySet["Edition"]):
+    def voting_open_at(self, now: datetime) -> "EditionQuerySet":
+        return self.filter(voting_opens_at__lte=now, voting_closes_at__gt=now)
+
+
+class Edition(models.Model):
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=80, unique=True)
+    description = models.TextField(blank=True)
+    nominations_open_at = models.DateTimeField(null=True, blank=True)
+    nominations_close_at = models.DateTimeField(null=True, blank=True)
+    voting_opens_at = models.DateTimeField()
+    voting_closes_at = models.DateTimeField()
+    results_visibility = models.CharField(
+        max_length=16, choices=ResultsVisibility.choices, default=ResultsVisibility.AFTER_CLOSE
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects: ClassVar[EditionQuerySet] = EditionQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        ordering = ("-voting_opens_at", "name")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(voting_closes_at__gt=models.F("voting_opens_at")),
+                name="edition_voting_closes_after_it_opens",
+            ),
+            models.CheckConstraint(
+                condition=Q(nominations_open_at__isnull=True, nominations_close_at__isnull=True)
+                | Q(
+                    nominations_open_at__isnull=False,
+                    nominations_close_at__isnull=False,
+                    nominations_close_at__gt=models.F("nominations_open_at"),
+                    nominations_close_at__lte=models.F("voting_opens_at"),
+                ),
+                name="edition_nominations_window_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("awards:edition", kwargs={"edition_slug": self.slug})
+
+    @property
+    def has_nominations_window(self) -> bool:
+        return self.nominations_open_at is not None and self.nominations_close_at is not None
+
+    def phase_window_at(self, now: datetime) -> PhaseWindow:
+        """The phase at `now` and when it ends. Windows are half-open: [opens, closes)."""
+        if self.published_at is not None and self.published_at <= now:
+            return PhaseWindow(Phase.PUBLISHED, None)
+        if now >= self.voting_closes_at:
+            return PhaseWindow(Phase.CLOSED, None)
+        if now >= self.voting_opens_at:
+            return PhaseWindow(Phase.VOTING, self.voting_closes_at)
+        if self.nominations_open_at is not None and self.nominations_close_at is not None:
+            if self.nominations_open_at <= now < self.nominations_close_at:
+                return PhaseWindow(Phase.NOMINATIONS, self.nominations_close_at)
+            if now < self.nominations_open_at:
+                return PhaseWindow(Phase.UPCOMING, self.nominations_open_at)
+        return PhaseWindow(Phase.UPCOMING, self.voting_opens_at)
+
+    def phase_at(self, now: datetime) -> Phase:
+        return self.phase_window_at(now).phase
+
+    @property
+    def phase(self) -> Phase:
+        return self.phase_at(timezone.now())
+
+    def is_voting_open_at(self, now: datetime) -> bool:
+        return self.voting_opens_at <= now < self.voting_closes_at
+
+    def is_nominating_at(self, now: datetime) -> bool:
+        return self.phase_at(now) == Phase.NOMINATIONS
+
+    def results_public_at(self, now: datetime) -> bool:
+        """Whether a visitor may see results at `now` under the edition's visibility rule."""
+        if self.published_at is not None and self.published_at <= now:
+            return True
+        if self.results_visibility == ResultsVisibility.LIVE:
+            return now >= self.voting_opens_at
+        if self.results_visibility == ResultsVisibility.AFTER_CLOSE:
+            return now >= self.voting_closes_at
+        return False
+
+
+class Category(models.Model):
+    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="categories")
+    title = models.CharField(max_length=160)
+    slug = models.SlugField(max_length=80)
+    intro = models.TextField(blank=True, help_text="Shown above the nominees and the results.")
+    order = models.PositiveSmallIntegerField(default=0)
+    method = models.CharField(max_length=16, choices=VotingMethod.choices, default=VotingMethod.PLURALITY)
+    max_choices = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Approval only: how many nominees a voter may approve."
+    )
+
+    class Meta:
+        ordering = ("edition", "order", "id")
+        verbose_name_plural = "categories"
+        constraints = [
+            models.UniqueConstraint(fields=("edition", "slug"), name="category_slug_unique_in_edition"),
+            models.CheckConstraint(
+                condition=~Q(method=VotingMethod.APPROVAL) | Q(max_choices__gte=1),
+                name="category_approval_max_choices_at_least_one",
+            ),
+            models.CheckConstraint(
+                condition=Q(method=VotingMethod.APPROVAL) | Q(max_choices__isnull=True),
+                name="category_max_choices_only_for_approval",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("awards:category", kwargs={"edition_slug": self.edition.slug, "category_slug": self.slug})
+
+    @property
+    def is_ranked(self) -> bool:
+        return self.method in RANKED_METHODS
+
+
+class NomineeQuerySet(models.QuerySet["Nominee"]):
+    def active(self) -> "NomineeQuerySet":
+        return self.filter(active=True)
+
+
+class Nominee(models.Model):
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="nominees")
+    name = models.CharField(max_length=120)
+    product_name = models.CharField(max_length=160, blank=True)
+    ticker = models.CharField(max_length=16, blank=True)
+    description = models.TextField(blank=True)
+    website = models.URLField(blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+    active = models.BooleanField(default=True)
+
+    objects: ClassVar[NomineeQuerySet] = NomineeQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        ordering = ("category", "order", "id")
+        constraints = [
+            models.UniqueConstraint(Lower("name"), "category", name="nominee_name_unique_in_category"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
