@@ -45,6 +45,9 @@ class PhaseWindow:
 
 
 class EditionQuerySet(models.QuerySet["Edition"]):
+    def public(self) -> "EditionQuerySet":
+        return self.filter(is_public=True)
+
     def voting_open_at(self, now: datetime) -> "EditionQuerySet":
         return self.filter(voting_opens_at__lte=now, voting_closes_at__gt=now)
 
@@ -61,6 +64,9 @@ class Edition(models.Model):
         max_length=16, choices=ResultsVisibility.choices, default=ResultsVisibility.AFTER_CLOSE
     )
     published_at = models.DateTimeField(null=True, blank=True)
+    is_public = models.BooleanField(
+        "public", default=False, help_text="Listed for visitors. Keep unticked while the edition is being curated."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects: ClassVar[EditionQuerySet] = EditionQuerySet.as_manager()  # type: ignore[assignment]

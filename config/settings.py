@@ -130,6 +130,7 @@ CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = env_int("CELERY_BROKER_CONNECTION_TIMEOUT", 2, minimum=1)
 CELERY_TIMEZONE = "UTC"
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "podium")
 
 # --- E-mail ---------------------------------------------------------------------------
 EMAIL_HOST = env_str("EMAIL_HOST", "")
@@ -245,6 +246,9 @@ CONTENT_SECURITY_POLICY = {
 # --- Podium -----------------------------------------------------------------------------
 # When set, tests that need PostgreSQL, a broker or a browser fail instead of skipping.
 PODIUM_REQUIRE_SERVICES = env_bool("PODIUM_REQUIRE_SERVICES", False)
+PODIUM_SIGNUP_OPEN = env_bool("PODIUM_SIGNUP_OPEN", True)
+# The demo staff account's password (printed by load_demo). Never load the demo in production.
+PODIUM_DEMO_STAFF_PASSWORD = env_str("PODIUM_DEMO_STAFF_PASSWORD", "podium-demo-staff")
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,70 @@
+# Podium's commands. `make run` and `make test` need only Python 3.11 and make.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+PYTEST_ARGS ?=
+SERVICE_MARKERS := postgres or broker or browser
+
+.PHONY: run test test-embedded test-services worker beat lint format typecheck migrate demo clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-runtime: requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.installed-runtime
+
+## run: start Podium on http://127.0.0.1:$(PORT)/ with the demo edition loaded
+run: $(VENV)/.installed-runtime
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+## test: install the test requirements and run the whole suite (every tier this machine has)
+test: test-embedded test-services
+
+## test-embedded: the suite on the embedded default (SQLite, inline tasks, local-memory cache)
+test-embedded: $(VENV)/.installed-dev
+	@echo "== Podium tests: embedded default (SQLite, inline tasks) =="
+	env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL -u CELERY_RESULT_BACKEND \
+		$(BIN)/python -m pytest -m "not ($(SERVICE_MARKERS))" $(PYTEST_ARGS)
+
+## test-services: the Django tests again on the configured services, plus the PostgreSQL, broker and browser tiers
+test-services: $(VENV)/.installed-dev
+	@echo "== Podium tests: services (DATABASE_URL=$${DATABASE_URL:-unset}, CELERY_BROKER_URL=$${CELERY_BROKER_URL:-unset}) =="
+	@if [ -n "$$DATABASE_URL" ]; then markers="not unit and not property"; else markers="$(SERVICE_MARKERS)"; fi; \
+	$(BIN)/python -m pytest -m "$$markers" $(PYTEST_ARGS); status=$$?; \
+	if [ $$status -eq 5 ]; then echo "no service tests collected"; exit 0; fi; exit $$status
+
+## worker / beat: Celery processes for the configured broker (CELERY_BROKER_URL)
+worker: $(VENV)/.installed-runtime
+	$(BIN)/celery -A config worker -l INFO
+
+beat: $(VENV)/.installed-runtime
+	$(BIN)/celery -A config beat -l INFO --schedule $(VENV)/celerybeat-schedule
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+typecheck: $(VENV)/.installed-dev
+	$(BIN)/mypy .
+
+migrate: $(VENV)/.installed-runtime
+	$(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	$(BIN)/python manage.py load_demo
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache staticfiles

@@ -1,0 +1,31 @@
+"""The demo editions that ship with Podium, loaded through the same path as any edition file."""
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from awards.models import Edition
+from awards.services import import_edition
+
+DEMO_DIR = Path(__file__).resolve().parent / "demo"
+CLOSED_EDITION_FILE = DEMO_DIR / "moon-awards-2024.yaml"
+OPEN_EDITION_FILE = DEMO_DIR / "moon-awards-2025.yaml"
+
+
+def _with_open_voting(document: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """Move the open edition's windows so that voting runs from a week ago to two weeks ahead."""
+    day = timedelta(days=1)
+    start_of_hour = now.replace(minute=0, second=0, microsecond=0)
+    edition = document["edition"]
+    edition["nominations"] = {"opens": start_of_hour - 21 * day, "closes": start_of_hour - 7 * day}
+    edition["voting"] = {"opens": start_of_hour - 7 * day, "closes": start_of_hour + 14 * day}
+    return document
+
+
+def load_demo_editions(*, now: datetime) -> tuple[Edition, Edition]:
+    """Load (or refresh) the closed, published 2024 edition and the open 2025 edition."""
+    closed = import_edition(document=yaml.safe_load(CLOSED_EDITION_FILE.read_text(encoding="utf-8")))
+    open_document = _with_open_voting(yaml.safe_load(OPEN_EDITION_FILE.read_text(encoding="utf-8")), now)
+    return closed, import_edition(document=open_document)

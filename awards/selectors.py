@@ -1,0 +1,69 @@
+"""Reads for the public awards pages, with visibility applied in one place."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404
+
+from accounts.models import User
+from awards.models import Category, Edition, Nominee, Phase
+
+Viewer = User | AnonymousUser
+
+CURRENT_PHASES = frozenset({Phase.UPCOMING, Phase.NOMINATIONS, Phase.VOTING})
+
+
+@dataclass(frozen=True)
+class EditionSummary:
+    edition: Edition
+    phase: Phase
+    phase_ends_at: datetime | None
+    category_count: int
+
+    @property
+    def is_current(self) -> bool:
+        return self.phase in CURRENT_PHASES
+
+
+def _can_preview(viewer: Viewer) -> bool:
+    return bool(viewer.is_authenticated and viewer.is_staff)
+
+
+def editions_visible_to(viewer: Viewer) -> "list[Edition]":
+    """Editions a viewer may browse: public ones, and drafts for staff."""
+    editions = Edition.objects.annotate(category_count=Count("categories"))
+    if not _can_preview(viewer):
+        editions = editions.public()
+    return list(editions)
+
+
+def edition_summaries(viewer: Viewer, now: datetime) -> list[EditionSummary]:
+    summaries = []
+    for edition in editions_visible_to(viewer):
+        window = edition.phase_window_at(now)
+        summaries.append(EditionSummary(edition, window.phase, window.ends_at, edition.category_count))  # type: ignore[attr-defined]
+    return summaries
+
+
+def get_edition_for(viewer: Viewer, slug: str) -> Edition:
+    """The edition with this slug, or 404 when it does not exist or the viewer may not see it."""
+    editions = Edition.objects.all() if _can_preview(viewer) else Edition.objects.public()
+    try:
+        return editions.get(slug=slug)
+    except Edition.DoesNotExist:
+        raise Http404("No such edition") from None
+
+
+def categories_with_nominee_counts(edition: Edition) -> list[Category]:
+    return list(edition.categories.annotate(nominee_count=Count("nominees", filter=Q(nominees__active=True))))
+
+
+def get_category_for(viewer: Viewer, edition: Edition, slug: str) -> Category:
+    """A category of a visible edition, with its active nominees prefetched in display order."""
+    active_nominees = Prefetch("nominees", queryset=Nominee.objects.active(), to_attr="active_nominees")
+    try:
+        return edition.categories.prefetch_related(active_nominees).get(slug=slug)
+    except Category.DoesNotExist:
+        raise Http404("No such category") from None

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from awards import views
+
+app_name = "awards"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("editions/<slug:edition_slug>/", views.edition_detail, name="edition"),
+    path("editions/<slug:edition_slug>/categories/<slug:category_slug>/", views.category_detail, name="category"),
+]

@@ -1,0 +1,122 @@
+"""Test tiers and the fixtures shared by every test module.
+
+Tests marked `postgres`, `broker` or `browser` need a real service. Without it they skip
+with the reason; with PODIUM_REQUIRE_SERVICES=1 (CI) a missing service fails the test.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def _require(reason: str) -> None:
+    if settings.PODIUM_REQUIRE_SERVICES:
+        pytest.fail(f"required service missing (PODIUM_REQUIRE_SERVICES=1): {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def _reachable(url: str, default_port: int) -> bool:
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or default_port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("postgres") and settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        _require("needs PostgreSQL: set DATABASE_URL=postgres://...")
+    if item.get_closest_marker("broker"):
+        if not settings.CELERY_BROKER_URL:
+            _require("needs a Celery broker: set CELERY_BROKER_URL")
+        elif not _reachable(settings.CELERY_BROKER_URL, 5672):
+            _require(f"broker {settings.CELERY_BROKER_URL} is not reachable")
+    if item.get_closest_marker("browser"):
+        try:
+            import playwright  # noqa: F401
+        except ImportError:
+            _require("needs Playwright's Python package (pip install -r requirements-dev.txt)")
+        if not CHROMIUM.exists():
+            _require("needs Chromium at /usr/bin/chromium (apt-get install -y chromium)")
+
+
+@pytest.fixture(autouse=True)
+def _inline_tasks_unless_broker(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Run Celery tasks inline everywhere but in broker tests, which use a real worker."""
+    from config.celery import app
+
+    eager = request.node.get_closest_marker("broker") is None
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = eager or previous
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup: None, django_db_blocker: object) -> Iterator[str]:
+    """A real `celery worker` process on the real broker, consuming a queue of its own.
+
+    It talks to the test database (PostgreSQL; the test database name is passed through
+    DATABASE_URL), so tasks it runs see what the test committed.
+    """
+    from config.celery import app
+
+    queue = f"podium-test-{uuid.uuid4().hex[:8]}"
+    db = settings.DATABASES["default"]
+    env = {**os.environ, "CELERY_TASK_DEFAULT_QUEUE": queue, "PODIUM_WORKER_UNDER_TEST": "1"}
+    if db["ENGINE"] == "django.db.backends.postgresql":
+        user = db.get("USER") or "postgres"
+        env["DATABASE_URL"] = f"postgres://{user}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+    celery = shutil.which("celery", path=str(Path(sys.executable).parent)) or "celery"
+    command = [celery, "-A", "config", "worker", "-P", "solo", "-Q", queue, "--without-gossip", "--without-mingle", "-l", "WARNING"]
+    worker = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603
+    previous_queue = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    try:
+        _wait_for_worker(app, worker)
+        yield queue
+    finally:
+        app.conf.task_default_queue = previous_queue
+        worker.terminate()
+        try:
+            worker.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+
+
+def _wait_for_worker(app: object, worker: subprocess.Popen[bytes]) -> None:
+    from config.celery import ping
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if worker.poll() is not None:
+            pytest.fail(f"celery worker exited with code {worker.returncode}")
+        try:
+            if ping.delay().get(timeout=5) == "pong":
+                return
+        except Exception:  # noqa: BLE001, S112 - the worker is still starting
+            continue
+    pytest.fail("celery worker did not answer a ping within 60 s")

@@ -1,0 +1,21 @@
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from accounts.services import ensure_verified_user
+from awards.demo import load_demo_editions
+
+DEMO_STAFF_EMAIL = "staff@podium.example"
+
+
+class Command(BaseCommand):
+    help = "Load (or refresh) the demo editions and a staff account. Safe to run again."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        closed, open_ = load_demo_editions(now=timezone.now())
+        password = settings.PODIUM_DEMO_STAFF_PASSWORD
+        ensure_verified_user(email=DEMO_STAFF_EMAIL, password=password, is_staff=True)
+        self.stdout.write(self.style.SUCCESS(f"Demo loaded: “{closed.name}” (published) and “{open_.name}” (voting open)."))
+        self.stdout.write(f"Staff login: {DEMO_STAFF_EMAIL} / {password}  (admin at {settings.SITE_URL}/admin/)")
