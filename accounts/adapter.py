@@ -1,9 +1,8 @@
 """allauth adapter: Podium's account rules in one place."""
 
+from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 from django.http import HttpRequest
-
-from allauth.account.adapter import DefaultAccountAdapter
 
 
 class PodiumAccountAdapter(DefaultAccountAdapter):

@@ -19,7 +19,5 @@ def ensure_verified_user(*, email: str, password: str | None, is_staff: bool = F
         else:
             user.set_password(password)
         user.save()
-        EmailAddress.objects.update_or_create(
-            user=user, email=email, defaults={"verified": True, "primary": True}
-        )
+        EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
     return user

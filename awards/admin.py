@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -21,7 +22,15 @@ class CategoryInline(admin.TabularInline):
 
 @admin.register(Edition)
 class EditionAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "current_phase", "is_public", "voting_opens_at", "voting_closes_at", "results_visibility")
+    list_display = (
+        "name",
+        "slug",
+        "current_phase",
+        "is_public",
+        "voting_opens_at",
+        "voting_closes_at",
+        "results_visibility",
+    )
     list_filter = ("is_public", "results_visibility")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
@@ -30,7 +39,10 @@ class EditionAdmin(admin.ModelAdmin):
     inlines = (CategoryInline,)
     fieldsets = (
         (None, {"fields": ("name", "slug", "description", "is_public", "current_phase")}),
-        ("Windows", {"fields": (("nominations_open_at", "nominations_close_at"), ("voting_opens_at", "voting_closes_at"))}),
+        (
+            "Windows",
+            {"fields": (("nominations_open_at", "nominations_close_at"), ("voting_opens_at", "voting_closes_at"))},
+        ),
         ("Results", {"fields": ("results_visibility", "published_at")}),
     )
 
@@ -41,8 +53,12 @@ class EditionAdmin(admin.ModelAdmin):
         return str(edition.phase_at(timezone.now()).label)
 
 
+HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
+
+
 class NomineeInline(admin.TabularInline):
     model = Nominee
+    formfield_overrides = HTTPS_URLS
     fields = ("name", "product_name", "ticker", "website", "order", "active")
     extra = 0
 
@@ -99,6 +115,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 @admin.register(Nominee)
 class NomineeAdmin(admin.ModelAdmin):
+    formfield_overrides = HTTPS_URLS
     list_display = ("name", "category", "ticker", "order", "active")
     list_filter = ("active", "category__edition", "category")
     list_select_related = ("category",)

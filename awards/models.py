@@ -77,6 +77,7 @@ class Edition(models.Model):
             models.CheckConstraint(
                 condition=Q(voting_closes_at__gt=models.F("voting_opens_at")),
                 name="edition_voting_closes_after_it_opens",
+                violation_error_message="Voting must close after it opens.",
             ),
             models.CheckConstraint(
                 condition=Q(nominations_open_at__isnull=True, nominations_close_at__isnull=True)
@@ -87,6 +88,10 @@ class Edition(models.Model):
                     nominations_close_at__lte=models.F("voting_opens_at"),
                 ),
                 name="edition_nominations_window_valid",
+                violation_error_message=(
+                    "Nominations need both an opening and a closing time, must close after they open, "
+                    "and must close no later than voting opens."
+                ),
             ),
         ]
 
@@ -154,14 +159,20 @@ class Category(models.Model):
         ordering = ("edition", "order", "id")
         verbose_name_plural = "categories"
         constraints = [
-            models.UniqueConstraint(fields=("edition", "slug"), name="category_slug_unique_in_edition"),
+            models.UniqueConstraint(
+                fields=("edition", "slug"),
+                name="category_slug_unique_in_edition",
+                violation_error_message="This edition already has a category with that slug.",
+            ),
             models.CheckConstraint(
-                condition=~Q(method=VotingMethod.APPROVAL) | Q(max_choices__gte=1),
+                condition=~Q(method=VotingMethod.APPROVAL) | Q(max_choices__isnull=False, max_choices__gte=1),
                 name="category_approval_max_choices_at_least_one",
+                violation_error_message="An approval category needs a maximum number of choices of at least 1.",
             ),
             models.CheckConstraint(
                 condition=Q(method=VotingMethod.APPROVAL) | Q(max_choices__isnull=True),
                 name="category_max_choices_only_for_approval",
+                violation_error_message="Only approval categories have a maximum number of choices.",
             ),
         ]
 
@@ -196,7 +207,12 @@ class Nominee(models.Model):
     class Meta:
         ordering = ("category", "order", "id")
         constraints = [
-            models.UniqueConstraint(Lower("name"), "category", name="nominee_name_unique_in_category"),
+            models.UniqueConstraint(
+                Lower("name"),
+                "category",
+                name="nominee_name_unique_in_category",
+                violation_error_message="This category already has a nominee with that name.",
+            ),
         ]
 
     def __str__(self) -> str:

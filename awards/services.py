@@ -27,7 +27,7 @@ class ImportProblem:
         return f"{self.where}: {self.message}"
 
 
-class ImportRejected(Exception):  # noqa: N818 - a domain outcome, read as "import rejected"
+class ImportRejected(Exception):
     """The input had problems; nothing was stored."""
 
     def __init__(self, problems: list[ImportProblem]) -> None:
@@ -37,7 +37,11 @@ class ImportRejected(Exception):  # noqa: N818 - a domain outcome, read as "impo
 
 def _messages(error: ValidationError) -> list[str]:
     if hasattr(error, "error_dict"):
-        return [f"{field}: {msg}" if field != "__all__" else msg for field, msgs in error.message_dict.items() for msg in msgs]
+        return [
+            f"{field}: {msg}" if field != "__all__" else msg
+            for field, msgs in error.message_dict.items()
+            for msg in msgs
+        ]
     return list(error.messages)
 
 
@@ -80,7 +84,13 @@ def import_nominees_csv(*, category: Category, text: str) -> list[Nominee]:
     unknown = sorted(set(header) - set(NOMINEE_CSV_COLUMNS))
     if "name" not in header or unknown:
         detail = f"unknown column(s) {', '.join(unknown)}; " if unknown else ""
-        raise ImportRejected([ImportProblem("line 1", f"{detail}expected a header with columns {', '.join(NOMINEE_CSV_COLUMNS)} (name required)")])
+        raise ImportRejected(
+            [
+                ImportProblem(
+                    "line 1", f"{detail}expected a header with columns {', '.join(NOMINEE_CSV_COLUMNS)} (name required)"
+                )
+            ]
+        )
     reader.fieldnames = header
     problems: list[ImportProblem] = []
     nominees: list[Nominee] = []
@@ -139,10 +149,8 @@ class _Collector:
     def when(self, where: str, value: Any) -> Any:
         if value is None:
             return None
-        if hasattr(value, "tzinfo"):  # YAML parses timestamps itself
-            parsed = value
-        else:
-            parsed = parse_datetime(str(value))
+        # YAML parses timestamps itself; JSON gives strings.
+        parsed = value if hasattr(value, "tzinfo") else parse_datetime(str(value))
         if parsed is None or parsed.tzinfo is None:
             self.add(where, f"“{value}” is not an ISO 8601 date-time with a time zone (e.g. 2024-12-01T00:00:00Z)")
             return None
@@ -259,4 +267,3 @@ def import_edition(*, document: Any) -> Edition:
     if check.problems or edition is None:
         raise ImportRejected(check.problems)
     return edition
-

@@ -38,7 +38,10 @@ def _reachable(url: str, default_port: int) -> bool:
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    if item.get_closest_marker("postgres") and settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    if (
+        item.get_closest_marker("postgres")
+        and settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql"
+    ):
         _require("needs PostgreSQL: set DATABASE_URL=postgres://...")
     if item.get_closest_marker("broker"):
         if not settings.CELERY_BROKER_URL:
@@ -91,7 +94,20 @@ def celery_worker_process(django_db_setup: None, django_db_blocker: object) -> I
         user = db.get("USER") or "postgres"
         env["DATABASE_URL"] = f"postgres://{user}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
     celery = shutil.which("celery", path=str(Path(sys.executable).parent)) or "celery"
-    command = [celery, "-A", "config", "worker", "-P", "solo", "-Q", queue, "--without-gossip", "--without-mingle", "-l", "WARNING"]
+    command = [
+        celery,
+        "-A",
+        "config",
+        "worker",
+        "-P",
+        "solo",
+        "-Q",
+        queue,
+        "--without-gossip",
+        "--without-mingle",
+        "-l",
+        "WARNING",
+    ]
     worker = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603
     previous_queue = app.conf.task_default_queue
     app.conf.task_default_queue = queue
@@ -117,6 +133,6 @@ def _wait_for_worker(app: object, worker: subprocess.Popen[bytes]) -> None:
         try:
             if ping.delay().get(timeout=5) == "pong":
                 return
-        except Exception:  # noqa: BLE001, S112 - the worker is still starting
+        except Exception:  # noqa: S112 - the worker is still starting
             continue
     pytest.fail("celery worker did not answer a ping within 60 s")

@@ -17,5 +17,7 @@ class Command(BaseCommand):
         closed, open_ = load_demo_editions(now=timezone.now())
         password = settings.PODIUM_DEMO_STAFF_PASSWORD
         ensure_verified_user(email=DEMO_STAFF_EMAIL, password=password, is_staff=True)
-        self.stdout.write(self.style.SUCCESS(f"Demo loaded: “{closed.name}” (published) and “{open_.name}” (voting open)."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo loaded: “{closed.name}” (published) and “{open_.name}” (voting open).")
+        )
         self.stdout.write(f"Staff login: {DEMO_STAFF_EMAIL} / {password}  (admin at {settings.SITE_URL}/admin/)")

@@ -1,0 +1,125 @@
+import re
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import User
+from tests.factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _confirmation_path(body: str) -> str:
+    match = re.search(r"https?://[^/\s]+(/accounts/confirm-email/[^\s]+/)", body)
+    assert match, body
+    return match.group(1)
+
+
+def test_signup_sends_verification_email_and_confirming_logs_in(client: Client) -> None:
+    response = client.post(
+        reverse("account_signup"),
+        {"email": "Newcomer@Example.com", "password1": PASSWORD, "password2": PASSWORD},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("account_email_verification_sent")
+    user = User.objects.get(email__iexact="newcomer@example.com")
+    assert EmailAddress.objects.get(user=user).verified is False
+    assert "_auth_user_id" not in client.session  # mandatory verification: not logged in yet
+
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["newcomer@example.com"]
+    assert mail.outbox[0].subject == "[Podium] Please Confirm Your Email Address"
+    confirm = _confirmation_path(mail.outbox[0].body)
+
+    page = client.get(confirm, follow=True)  # GET shows a confirm button, changes nothing
+    assert page.status_code == 200
+    assert EmailAddress.objects.get(user=user).verified is False
+    response = client.post(page.redirect_chain[-1][0] if page.redirect_chain else confirm)
+    assert response.status_code == 302
+    assert EmailAddress.objects.get(user=user).verified is True
+    assert client.session["_auth_user_id"] == str(user.pk)
+
+
+def test_unverified_member_cannot_log_in_and_gets_a_new_link(client: Client) -> None:
+    user = UserFactory(verified=False)
+    response = client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("account_email_verification_sent")
+    assert "_auth_user_id" not in client.session
+    assert mail.outbox[-1].to == [user.email]
+
+
+def test_verified_member_logs_in_by_email(client: Client) -> None:
+    user = UserFactory()
+    response = client.post(reverse("account_login"), {"login": user.email.upper(), "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(user.pk)
+
+
+def test_wrong_password_is_refused_with_a_message(client: Client) -> None:
+    user = UserFactory()
+    response = client.post(reverse("account_login"), {"login": user.email, "password": "wrong"})
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == [
+        "The email address and/or password you specified are not correct."
+    ]
+
+
+def test_signup_with_a_taken_email_does_not_reveal_the_account(client: Client) -> None:
+    """Enumeration protection: the page looks like success; the owner is told by e-mail."""
+    UserFactory(email="taken@example.com")
+    response = client.post(
+        reverse("account_signup"), {"email": "TAKEN@example.com", "password1": PASSWORD, "password2": PASSWORD}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("account_email_verification_sent")
+    assert User.objects.filter(email__iexact="taken@example.com").count() == 1
+    assert mail.outbox[-1].to == ["taken@example.com"]
+    assert mail.outbox[-1].subject == "[Podium] Account Already Exists"
+
+
+def test_password_reset_sends_a_link_that_sets_a_new_password(client: Client) -> None:
+    user = UserFactory()
+    response = client.post(reverse("account_reset_password"), {"email": user.email})
+    assert response.status_code == 302
+    link = re.search(r"https?://[^/\s]+(/accounts/password/reset/key/[^\s]+/)", mail.outbox[-1].body)
+    assert link
+    form_page = client.get(link.group(1), follow=True)
+    assert form_page.status_code == 200
+    response = client.post(
+        form_page.redirect_chain[-1][0], {"password1": "N3w-passw0rd-xyz", "password2": "N3w-passw0rd-xyz"}
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password("N3w-passw0rd-xyz")
+
+
+def test_logout_requires_post(client: Client) -> None:
+    user = UserFactory()
+    client.force_login(user)
+    client.get(reverse("account_logout"))
+    assert client.session["_auth_user_id"] == str(user.pk)
+    client.post(reverse("account_logout"))
+    assert "_auth_user_id" not in client.session
+
+
+def test_failed_logins_are_rate_limited_per_account(client: Client) -> None:
+    user = UserFactory()
+    for _ in range(5):
+        client.post(reverse("account_login"), {"login": user.email, "password": "wrong"})
+    response = client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == ["Too many failed login attempts. Try again later."]
+    assert "_auth_user_id" not in client.session
+
+
+def test_login_page_is_rate_limited_per_address(client: Client) -> None:
+    statuses = [
+        client.post(reverse("account_login"), {"login": "x@example.com", "password": "x"}).status_code
+        for _ in range(31)
+    ]
+    assert statuses[:30].count(429) == 0
+    assert statuses[30] == 429

@@ -1,0 +1,58 @@
+from datetime import timedelta
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
+
+from accounts.models import User
+from awards.models import Category, Edition, Nominee, Phase, VotingMethod
+
+pytestmark = pytest.mark.django_db
+
+
+def test_load_demo_is_idempotent_and_prints_the_staff_login(capsys: pytest.CaptureFixture[str]) -> None:
+    call_command("load_demo")
+    call_command("load_demo")
+    out = capsys.readouterr().out
+    assert "Staff login: staff@podium.example / podium-demo-staff" in out
+    assert Edition.objects.count() == 2
+    assert Category.objects.count() == 13
+    staff = User.objects.get(email="staff@podium.example")
+    assert staff.is_staff and staff.check_password("podium-demo-staff")
+    assert EmailAddress.objects.get(user=staff).verified is True
+
+
+def test_demo_editions_match_the_design() -> None:
+    call_command("load_demo")
+    now = timezone.now()
+    closed = Edition.objects.get(slug="moon-awards-2024")
+    assert closed.phase_at(now) == Phase.PUBLISHED
+    etfs = closed.categories.get(title="Top Bitcoin ETFs in 2024")
+    assert etfs.method == VotingMethod.PLURALITY
+    assert list(etfs.nominees.values_list("name", "ticker")) == [
+        ("BlackRock", "IBIT"),
+        ("Grayscale", "GBTC"),
+        ("Fidelity", "FBTC"),
+        ("ARK 21Shares", "ARKB"),
+        ("Bitwise", "BITB"),
+        ("VanEck", "HODL"),
+        ("Valkyrie", "BRRR"),
+        ("Franklin Templeton", "EZBC"),
+    ]
+    assert {c.method for c in closed.categories.all()} == set(VotingMethod.values)
+    open_edition = Edition.objects.get(slug="moon-awards-2025")
+    assert open_edition.phase_at(now) == Phase.VOTING
+    assert open_edition.voting_closes_at - now > timedelta(days=13)
+    assert {c.method for c in open_edition.categories.all()} >= {"plurality", "approval", "irv"}
+    assert Nominee.objects.filter(active=False).count() == 0
+
+
+def test_demo_pages_render(client: Client) -> None:
+    call_command("load_demo")
+    home = client.get("/")
+    assert b"Moon Awards 2024" in home.content and b"Moon Awards 2025" in home.content
+    page = client.get("/editions/moon-awards-2024/categories/top-bitcoin-etfs-2024/")
+    assert page.status_code == 200
+    assert b"iShares Bitcoin Trust" in page.content

@@ -1,0 +1,164 @@
+"""Each environment variable parsed as documented; production settings pass check --deploy."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from config.env import ImproperlyConfiguredEnv, env_bool, env_int, env_list, env_str
+
+pytestmark = pytest.mark.unit
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": "x" * 64 + "-production-like-secret-value",
+    "ALLOWED_HOSTS": "podium.example.org",
+    "DATABASE_URL": "postgres://podium:secret@db.internal:5432/podium",
+    "REDIS_URL": "redis://cache.internal:6379/1",
+    "CELERY_BROKER_URL": "redis://cache.internal:6379/2",
+    "EMAIL_HOST": "smtp.example.org",
+}
+PROBE = """
+import json, django
+from django.conf import settings
+django.setup()
+db = settings.DATABASES["default"]
+print(json.dumps({
+    "debug": settings.DEBUG, "engine": db["ENGINE"], "name": db["NAME"], "host": db["HOST"],
+    "conn_max_age": db["CONN_MAX_AGE"], "health": db["CONN_HEALTH_CHECKS"],
+    "cache": settings.CACHES["default"]["BACKEND"], "cache_location": settings.CACHES["default"].get("LOCATION"),
+    "broker": settings.CELERY_BROKER_URL, "eager": settings.CELERY_TASK_ALWAYS_EAGER,
+    "email": settings.EMAIL_BACKEND, "hosts": settings.ALLOWED_HOSTS, "hsts": settings.SECURE_HSTS_SECONDS,
+    "providers": sorted(settings.SOCIALACCOUNT_PROVIDERS), "staticfiles": settings.STORAGES["staticfiles"]["BACKEND"],
+}))
+"""
+SERVICE_VARIABLES = ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "EMAIL_HOST", "DEBUG")
+
+
+def _clean_env(**overrides: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in SERVICE_VARIABLES and not k.endswith("_CLIENT_ID")}
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    env.update(overrides)
+    return env
+
+
+def _settings_with(**overrides: str) -> dict[str, object]:
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        cwd=ROOT,
+        env=_clean_env(**overrides),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_embedded_defaults() -> None:
+    settings = _settings_with()
+    assert settings["debug"] is True
+    assert settings["engine"] == "django.db.backends.sqlite3"
+    assert str(settings["name"]).endswith("db.sqlite3")
+    assert settings["cache"] == "django.core.cache.backends.locmem.LocMemCache"
+    assert (settings["broker"], settings["eager"]) == ("", True)
+    assert settings["email"] == "django.core.mail.backends.console.EmailBackend"
+    assert settings["providers"] == []
+
+
+def test_production_values() -> None:
+    settings = _settings_with(**PRODUCTION, GITHUB_CLIENT_ID="gh-id", GITHUB_CLIENT_SECRET="gh-secret")
+    assert settings["debug"] is False
+    assert (settings["engine"], settings["name"], settings["host"]) == (
+        "django.db.backends.postgresql",
+        "podium",
+        "db.internal",
+    )
+    assert (settings["conn_max_age"], settings["health"]) == (60, True)
+    assert (settings["cache"], settings["cache_location"]) == (
+        "django.core.cache.backends.redis.RedisCache",
+        "redis://cache.internal:6379/1",
+    )
+    assert (settings["broker"], settings["eager"]) == ("redis://cache.internal:6379/2", False)
+    assert settings["email"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert settings["hosts"] == ["podium.example.org"]
+    assert settings["hsts"] == 31_536_000
+    assert settings["providers"] == ["github"]
+    assert settings["staticfiles"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+
+
+def test_production_refuses_the_development_secret_key() -> None:
+    env = _clean_env(**{**PRODUCTION, "SECRET_KEY": ""})
+    del env["SECRET_KEY"]
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+def test_malformed_value_stops_start_up_naming_the_variable() -> None:
+    env = _clean_env(DATABASE_CONN_MAX_AGE="sixty")
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    assert result.returncode != 0
+    assert "DATABASE_CONN_MAX_AGE='sixty' is not an integer" in result.stderr
+
+
+def test_check_deploy_is_clean_in_production_mode() -> None:
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=_clean_env(**PRODUCTION),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [
+        ("1", True),
+        ("true", True),
+        ("YES", True),
+        ("on", True),
+        ("0", False),
+        ("false", False),
+        ("no", False),
+        ("off", False),
+        ("", False),
+    ],
+)
+def test_env_bool_words(raw: str, value: bool) -> None:
+    assert env_bool("FLAG", not value, {"FLAG": raw}) is value
+
+
+def test_env_bool_default_and_malformed() -> None:
+    assert env_bool("FLAG", True, {}) is True
+    with pytest.raises(ImproperlyConfiguredEnv, match=r"FLAG='maybe' is not a boolean"):
+        env_bool("FLAG", True, {"FLAG": "maybe"})
+
+
+def test_env_int_parses_defaults_and_bounds() -> None:
+    assert env_int("N", 5, {}) == 5
+    assert env_int("N", 5, {"N": " 42 "}) == 42
+    assert env_int("N", 5, {"N": ""}) == 5
+    with pytest.raises(ImproperlyConfiguredEnv, match=r"N='4x' is not an integer"):
+        env_int("N", 5, {"N": "4x"})
+    with pytest.raises(ImproperlyConfiguredEnv, match="N=-1 must be at least 0"):
+        env_int("N", 5, {"N": "-1"}, minimum=0)
+
+
+def test_env_list_and_str() -> None:
+    assert env_list("HOSTS", ["a"], {}) == ["a"]
+    assert env_list("HOSTS", ["a"], {"HOSTS": " x.org, ,y.org "}) == ["x.org", "y.org"]
+    assert env_str("NAME", "default", {}) == "default"
+    assert env_str("NAME", "default", {"NAME": "set"}) == "set"
