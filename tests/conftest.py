@@ -108,7 +108,7 @@ def celery_worker_process(django_db_setup: None, django_db_blocker: object) -> I
         "-l",
         "WARNING",
     ]
-    worker = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603
+    worker = subprocess.Popen(command, cwd=ROOT, env=env)
     previous_queue = app.conf.task_default_queue
     app.conf.task_default_queue = queue
     try:
