@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     "django_htmx",
     "allauth",
     "allauth.account",
@@ -59,6 +60,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
 
@@ -131,6 +133,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = env_int("CELERY_BROKER_CONNECTION_TIMEOUT", 2, minimum=1)
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "podium")
+CELERY_BEAT_SCHEDULE = {
+    "sweep-editions": {"task": "voting.sweep_editions", "schedule": env_int("PODIUM_SWEEP_SECONDS", 60, minimum=5)},
+}
 
 # --- E-mail ---------------------------------------------------------------------------
 EMAIL_HOST = env_str("EMAIL_HOST", "")
@@ -180,6 +185,9 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password_from_key": "20/m/ip",
     "change_password": "5/m/user",
     "manage_email": "10/m/user",
+    # Podium's own actions, counted by allauth's rate limiter.
+    "submit_ballot": env_str("PODIUM_BALLOT_RATE_LIMIT", "20/m/user,120/m/ip"),
+    "check_receipt": env_str("PODIUM_RECEIPT_RATE_LIMIT", "30/m/ip"),
 }
 SOCIALACCOUNT_PROVIDERS: dict[str, dict[str, object]] = {}
 for _provider in ("github", "google"):
@@ -247,6 +255,9 @@ CONTENT_SECURITY_POLICY = {
 # When set, tests that need PostgreSQL, a broker or a browser fail instead of skipping.
 PODIUM_REQUIRE_SERVICES = env_bool("PODIUM_REQUIRE_SERVICES", False)
 PODIUM_SIGNUP_OPEN = env_bool("PODIUM_SIGNUP_OPEN", True)
+# Seconds a queued recompute waits, so that a burst of ballots is counted in one pass.
+PODIUM_RECOMPUTE_DELAY_SECONDS = env_int("PODIUM_RECOMPUTE_DELAY_SECONDS", 2, minimum=0)
+PODIUM_RESULTS_CACHE_SECONDS = env_int("PODIUM_RESULTS_CACHE_SECONDS", 300, minimum=0)
 # The demo staff account's password (printed by load_demo). Never load the demo in production.
 PODIUM_DEMO_STAFF_PASSWORD = env_str("PODIUM_DEMO_STAFF_PASSWORD", "podium-demo-staff")
 

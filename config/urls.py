@@ -10,5 +10,6 @@ admin.site.index_title = "Curate editions, review ballots, publish results"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("", include("voting.urls")),
     path("", include("awards.urls")),
 ]

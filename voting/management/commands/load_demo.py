@@ -6,6 +6,8 @@ from django.utils import timezone
 
 from accounts.services import ensure_verified_user
 from awards.demo import load_demo_editions
+from voting.demo import load_demo_ballots
+from voting.recompute import recompute_edition
 
 DEMO_STAFF_EMAIL = "staff@podium.example"
 
@@ -15,6 +17,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         closed, open_ = load_demo_editions(now=timezone.now())
+        added = load_demo_ballots([closed, open_])
+        for edition in (closed, open_):
+            recompute_edition(edition.pk)  # results ready at first start, even with a broker and no worker yet
+        self.stdout.write(f"Demo ballots added: {added}.")
         password = settings.PODIUM_DEMO_STAFF_PASSWORD
         ensure_verified_user(email=DEMO_STAFF_EMAIL, password=password, is_staff=True)
         self.stdout.write(

@@ -1,0 +1,174 @@
+"""The ballot form: one field per category, shaped by the category's voting method.
+
+It checks the whole ballot with the same rules the service applies (voting/rules.py), so
+every problem appears next to its category before anything is stored.
+"""
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django import forms
+
+from voting.rules import BallotRules, CategoryRule, check_category, check_selections, order_by_ranks
+
+FIELD_PREFIX = "category-"
+
+
+def field_name(category_id: int) -> str:
+    return f"{FIELD_PREFIX}{category_id}"
+
+
+class ListValuedRadioSelect(forms.RadioSelect):
+    """Radio buttons that hand every submitted value to the field, so a tampered form with
+    two choices is reported instead of silently keeping the last one."""
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> list[str]:
+        return list(data.getlist(name)) if hasattr(data, "getlist") else [data.get(name, "")]
+
+
+class RankWidget(forms.Widget):
+    """One rank box per nominee, named `<field>-<nominee id>`."""
+
+    template_name = "voting/widgets/ranks.html"
+
+    def __init__(self, nominees: Sequence[tuple[int, str]]) -> None:
+        super().__init__()
+        self.nominees = list(nominees)
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> dict[int, str]:
+        return {nid: str(data.get(f"{name}-{nid}", "")).strip() for nid, _ in self.nominees}
+
+    def get_context(self, name: str, value: Any, attrs: Any) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        value = value or {}
+        context["widget"]["rows"] = [
+            {"name": f"{name}-{nid}", "id": f"id_{name}-{nid}", "label": label, "value": value.get(nid, "")}
+            for nid, label in self.nominees
+        ]
+        context["widget"]["ranks"] = list(range(1, len(self.nominees) + 1))
+        return context
+
+
+class NomineesField(forms.Field):
+    """The nominee ids chosen in one category, as a list (ranked: in preference order)."""
+
+    def __init__(self, rule: CategoryRule, **kwargs: Any) -> None:
+        self.rule = rule
+        super().__init__(required=False, **kwargs)
+
+    def to_python(self, value: Any) -> list[int]:
+        if isinstance(value, dict):
+            return self._from_ranks(value)
+        chosen = []
+        for raw in value if isinstance(value, list | tuple) else [value]:
+            if raw in ("", None):
+                continue
+            try:
+                chosen.append(int(raw))
+            except (TypeError, ValueError):
+                raise forms.ValidationError(f"“{str(raw)[:40]}” is not a nominee in {self.rule.title}.") from None
+        return chosen
+
+    def _from_ranks(self, raw_ranks: Mapping[int, str]) -> list[int]:
+        ranks: dict[int, int] = {}
+        for nominee_id, raw in raw_ranks.items():
+            if raw == "":
+                continue
+            if not raw.isdigit():
+                raise forms.ValidationError(f"Ranks are whole numbers from 1 to {self.rule.limit}.")
+            ranks[nominee_id] = int(raw)
+        ordered, problems = order_by_ranks(ranks, self.rule.limit)
+        if problems:
+            raise forms.ValidationError(problems)
+        return ordered
+
+    def validate(self, value: list[int]) -> None:
+        problems = check_category(self.rule, value)
+        if problems:
+            raise forms.ValidationError(problems)
+
+
+def _label(rule: CategoryRule, nominee_id: int) -> str:
+    return rule.names[nominee_id]
+
+
+class BallotForm(forms.Form):
+    version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+
+    def __init__(self, rules: BallotRules, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.rules = rules
+        for rule in rules.categories:
+            nominees = [(nid, _label(rule, nid)) for nid in rule.active_nominees]
+            field = NomineesField(rule, label=rule.title)
+            if rule.is_ranked:
+                field.widget = RankWidget(nominees)
+            elif rule.method == "approval":
+                field.widget = forms.CheckboxSelectMultiple(choices=nominees)
+            else:
+                field.widget = ListValuedRadioSelect(choices=[("", "Abstain"), *nominees])
+            self.fields[field_name(rule.id)] = field
+
+    @staticmethod
+    def initial_for(selections: Mapping[int, Sequence[int]], rules: BallotRules, version: int) -> dict[str, Any]:
+        initial: dict[str, Any] = {"version": version}
+        for rule in rules.categories:
+            chosen = list(selections.get(rule.id, []))
+            if rule.is_ranked:
+                initial[field_name(rule.id)] = {nid: str(rank) for rank, nid in enumerate(chosen, start=1)}
+            elif rule.method == "approval":
+                initial[field_name(rule.id)] = [str(n) for n in chosen]
+            else:
+                initial[field_name(rule.id)] = str(chosen[0]) if chosen else ""
+        return initial
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        foreign = sorted(
+            key for key in self.data if key.startswith(FIELD_PREFIX) and key.split("-")[1] not in self._own_ids()
+        )
+        if foreign:
+            raise forms.ValidationError(f"This ballot names a category that is not part of {self.rules.edition_name}.")
+        problems = check_selections(self.rules, self.selections_or_empty(cleaned))
+        for message in problems.get(None, []):
+            self.add_error(None, message)
+        return cleaned
+
+    def _own_ids(self) -> set[str]:
+        return {str(rule.id) for rule in self.rules.categories}
+
+    def selections_or_empty(self, cleaned: Mapping[str, Any] | None = None) -> dict[int, list[int]]:
+        data = self.cleaned_data if cleaned is None else cleaned
+        return {rule.id: list(data.get(field_name(rule.id)) or []) for rule in self.rules.categories}
+
+    def resubmission_fields(self) -> list[tuple[str, str]]:
+        """The validated ballot as hidden (name, value) pairs, for the review step to post back."""
+        pairs = [("version", str(self.cleaned_data["version"]))]
+        for rule in self.rules.categories:
+            for rank, nominee_id in enumerate(self.selections.get(rule.id, []), start=1):
+                if rule.is_ranked:
+                    pairs.append((f"{field_name(rule.id)}-{nominee_id}", str(rank)))
+                else:
+                    pairs.append((field_name(rule.id), str(nominee_id)))
+        return pairs
+
+    def show_rejection(self, problems: Mapping[int | None, list[str]]) -> None:
+        """Place a service's refusal next to the categories it concerns."""
+        for category_id, messages in problems.items():
+            for message in messages:
+                self.add_error(None if category_id is None else field_name(category_id), message)
+
+    @property
+    def selections(self) -> dict[int, list[int]]:
+        return {k: v for k, v in self.selections_or_empty().items() if v}
+
+
+class ReceiptForm(forms.Form):
+    code = forms.CharField(
+        label="Receipt code",
+        max_length=40,
+        help_text="The code shown when the ballot was submitted, like PDM-7KQ2-X9TF-4HWA-M3CE.",
+    )
+
+    def clean_code(self) -> str:
+        return str(self.cleaned_data["code"]).strip().upper()

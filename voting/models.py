@@ -1,0 +1,189 @@
+"""Ballots and their votes: the stored truth from which every tally is recomputed.
+
+A vote is a row (ballot, category, nominee, rank), never a counter, so standings can always
+be recomputed from the ballots and a single ballot can be invalidated.
+"""
+
+import secrets
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from awards.models import Category, Edition, Nominee
+
+RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed safely
+
+
+def new_receipt_code() -> str:
+    """An unguessable receipt code like "PDM-7KQ2-X9TF-4HWA-M3CE" (80 bits of randomness)."""
+    chars = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(16))
+    return "PDM-" + "-".join(chars[i : i + 4] for i in range(0, 16, 4))
+
+
+class BallotStatus(models.TextChoices):
+    COUNTED = "counted", "Counted"
+    INVALIDATED = "invalidated", "Invalidated by staff"
+
+
+class BallotSource(models.TextChoices):
+    WEB = "web", "Cast on Podium"
+    IMPORT = "import", "Imported"
+
+
+class BallotQuerySet(models.QuerySet["Ballot"]):
+    def counted(self) -> "BallotQuerySet":
+        return self.filter(status=BallotStatus.COUNTED)
+
+
+class Ballot(models.Model):
+    edition = models.ForeignKey(Edition, on_delete=models.PROTECT, related_name="ballots")
+    voter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="ballots"
+    )
+    source = models.CharField(max_length=8, choices=BallotSource.choices, default=BallotSource.WEB)
+    external_voter = models.CharField(
+        max_length=200, blank=True, help_text="Imported ballots: the voter identifier from the source file."
+    )
+    version = models.PositiveIntegerField(default=1, help_text="Raised by one each time the voter changes it.")
+    submitted_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    status = models.CharField(max_length=12, choices=BallotStatus.choices, default=BallotStatus.COUNTED)
+    status_reason = models.TextField(blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    status_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    client_ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+
+    objects: ClassVar[BallotQuerySet] = BallotQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        ordering = ("-updated_at",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=("voter", "edition"),
+                condition=Q(voter__isnull=False),
+                name="ballot_one_per_voter_and_edition",
+                violation_error_message="This member already has a ballot in this edition.",
+            ),
+            models.UniqueConstraint(
+                fields=("edition", "external_voter"),
+                condition=Q(source=BallotSource.IMPORT),
+                name="ballot_one_per_imported_voter_and_edition",
+                violation_error_message="This edition already has an imported ballot for that voter.",
+            ),
+            models.CheckConstraint(
+                condition=Q(source=BallotSource.WEB, voter__isnull=False)
+                | (Q(source=BallotSource.IMPORT) & ~Q(external_voter="")),
+                name="ballot_has_a_voter",
+                violation_error_message="A ballot needs a member, or for an import the voter's identifier.",
+            ),
+        ]
+        indexes = [models.Index(fields=("edition", "status"), name="ballot_edition_status")]
+
+    def __str__(self) -> str:
+        return f"Ballot {self.pk} ({self.edition_id})"
+
+    @property
+    def is_counted(self) -> bool:
+        return self.status == BallotStatus.COUNTED
+
+
+class Receipt(models.Model):
+    """One receipt per submission: an old receipt shows its ballot was changed later."""
+
+    ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="receipts")
+    code = models.CharField(max_length=32, unique=True, default=new_receipt_code)
+    ballot_version = models.PositiveIntegerField()
+    issued_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ("-issued_at",)
+        constraints = [
+            models.UniqueConstraint(fields=("ballot", "ballot_version"), name="receipt_one_per_ballot_version"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Vote(models.Model):
+    ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="votes")
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+")
+    nominee = models.ForeignKey(Nominee, on_delete=models.PROTECT, related_name="votes")
+    rank = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Ranked categories only: 1 is first.")
+
+    class Meta:
+        ordering = ("ballot", "category", "rank", "id")
+        constraints = [
+            models.UniqueConstraint(fields=("ballot", "nominee"), name="vote_nominee_once_per_ballot"),
+            models.UniqueConstraint(
+                fields=("ballot", "category", "rank"),
+                condition=Q(rank__isnull=False),
+                name="vote_rank_once_per_category",
+            ),
+            models.CheckConstraint(condition=Q(rank__isnull=True) | Q(rank__gte=1), name="vote_rank_at_least_one"),
+        ]
+        indexes = [models.Index(fields=("category", "nominee"), name="vote_category_nominee")]
+
+    def __str__(self) -> str:
+        return f"{self.nominee_id}@{self.category_id} rank {self.rank}"
+
+
+class ResultsState(models.Model):
+    """Per edition: the current results release, and whether a recompute is wanted.
+
+    `stale_since` is set (only when unset) after a ballot change commits, which is how a
+    burst of ballots coalesces into one queued recompute; a recompute claims the request
+    by clearing it before it reads the ballots, so nothing committed later is missed.
+    """
+
+    edition = models.OneToOneField(Edition, on_delete=models.CASCADE, primary_key=True, related_name="results_state")
+    stale_since = models.DateTimeField(null=True, blank=True)
+    current_release = models.ForeignKey(
+        "ResultsRelease", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    last_duration_ms = models.PositiveIntegerField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Results state of {self.edition_id}"
+
+
+class ResultsRelease(models.Model):
+    """One computed set of standings for every category of an edition; kept as history."""
+
+    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="results_releases")
+    computed_at = models.DateTimeField()
+    ballots_counted = models.PositiveIntegerField()
+    fingerprint = models.CharField(max_length=64, help_text="Hash of the standings: equal content, equal hash.")
+    duration_ms = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ("-computed_at", "-id")
+        indexes = [models.Index(fields=("edition", "computed_at"), name="release_edition_time")]
+
+    def __str__(self) -> str:
+        return f"Results of {self.edition_id} at {self.computed_at:%Y-%m-%d %H:%M:%S}"
+
+
+class CategoryResult(models.Model):
+    release = models.ForeignKey(ResultsRelease, on_delete=models.CASCADE, related_name="category_results")
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="results")
+    method = models.CharField(max_length=16)
+    ballots = models.PositiveIntegerField()
+    standings = models.JSONField(help_text="[{nominee, position, tied, score, share}], best first.")
+    detail = models.JSONField(default=dict)
+    first_preferences = models.JSONField(null=True, blank=True, help_text="Ranked only: plurality of first choices.")
+
+    class Meta:
+        ordering = ("release", "category__order", "category_id")
+        constraints = [
+            models.UniqueConstraint(fields=("release", "category"), name="category_result_once_per_release"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category_id} in release {self.release_id}"

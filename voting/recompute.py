@@ -1,0 +1,225 @@
+"""Recomputing an edition's leaderboards: coalesced requests, a consistent read, an atomic switch.
+
+Flow: a committed ballot change calls `mark_stale_and_enqueue`, which sets the edition's
+`stale_since` only if it was unset and enqueues a task only when it did, so a burst of
+ballots queues one recompute. `recompute_edition` claims the request (clears the flag)
+before reading, tallies every category from one consistent snapshot of the ballots, and
+switches the edition's current release in one short transaction. Equal standings make no
+new history row, so running it twice (or after a killed worker) changes nothing.
+"""
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count, F, Max, Q
+from django.utils import timezone
+
+from awards.models import Category, Edition, VotingMethod
+from voting.models import Ballot, BallotStatus, CategoryResult, ResultsRelease, ResultsState, Vote
+from voting.tally import RankedProfile, TallyResult, approval, first_preferences, plurality, tally_ranked
+
+logger = logging.getLogger(__name__)
+
+
+def mark_stale_and_enqueue(edition_id: int) -> bool:
+    """Flag the edition's results as stale; enqueue a recompute if it was not already flagged.
+
+    Runs after commit. A broker failure is logged, never raised: the flag stays set and
+    the periodic sweep enqueues the recompute once the broker is back.
+    """
+    ResultsState.objects.get_or_create(edition_id=edition_id)
+    flagged = ResultsState.objects.filter(edition_id=edition_id, stale_since__isnull=True).update(
+        stale_since=timezone.now()
+    )
+    if flagged:
+        enqueue_recompute(edition_id)
+    return bool(flagged)
+
+
+def enqueue_recompute(edition_id: int) -> None:
+    from voting.tasks import recompute_edition_task  # tasks import this module: import late
+
+    try:
+        recompute_edition_task.apply_async(
+            args=[edition_id], countdown=settings.PODIUM_RECOMPUTE_DELAY_SECONDS, retry=False
+        )
+    except Exception:  # the broker is down or refused: the sweep catches up
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            raise
+        logger.exception("could not enqueue recompute of edition %s; the sweep will retry", edition_id)
+
+
+def _category_ballot_counts(edition: Edition) -> dict[int, int]:
+    rows = (
+        Vote.objects.filter(ballot__edition=edition, ballot__status=BallotStatus.COUNTED, nominee__active=True)
+        .values("category_id")
+        .annotate(ballots=Count("ballot_id", distinct=True))
+    )
+    return {row["category_id"]: row["ballots"] for row in rows}
+
+
+def _choice_counts(edition: Edition) -> dict[int, dict[int, int]]:
+    """Votes per nominee for every plurality and approval category, in one aggregate query."""
+    rows = (
+        Vote.objects.filter(
+            ballot__edition=edition,
+            ballot__status=BallotStatus.COUNTED,
+            category__method__in=[VotingMethod.PLURALITY, VotingMethod.APPROVAL],
+        )
+        .values("category_id", "nominee_id")
+        .annotate(votes=Count("id"))
+    )
+    counts: dict[int, dict[int, int]] = {}
+    for row in rows:
+        counts.setdefault(row["category_id"], {})[row["nominee_id"]] = row["votes"]
+    return counts
+
+
+def _ranked_rows(edition: Edition) -> Iterator[tuple[int, int, int]]:
+    return (
+        Vote.objects.filter(ballot__edition=edition, ballot__status=BallotStatus.COUNTED, rank__isnull=False)
+        .order_by("category_id", "ballot_id", "rank")
+        .values_list("category_id", "ballot_id", "nominee_id")
+        .iterator(chunk_size=20_000)
+    )
+
+
+def _ranked_profiles(edition: Edition) -> dict[int, RankedProfile]:
+    """Stream ranked votes (never loading ballots as objects) into compact profiles."""
+    rankings: dict[int, dict[tuple[int, ...], int]] = {}
+    current_key: tuple[int, int] | None = None
+    ranking: list[int] = []
+    for category_id, ballot_id, nominee_id in _ranked_rows(edition):
+        if (category_id, ballot_id) != current_key:
+            if current_key is not None:
+                bucket = rankings.setdefault(current_key[0], {})
+                bucket[tuple(ranking)] = bucket.get(tuple(ranking), 0) + 1
+            current_key, ranking = (category_id, ballot_id), []
+        ranking.append(nominee_id)
+    if current_key is not None:
+        bucket = rankings.setdefault(current_key[0], {})
+        bucket[tuple(ranking)] = bucket.get(tuple(ranking), 0) + 1
+    return {category_id: RankedProfile(counts) for category_id, counts in rankings.items()}
+
+
+def _as_json(result: TallyResult) -> list[dict[str, Any]]:
+    return [
+        {"nominee": s.candidate, "position": s.position, "tied": s.tied, "score": s.score, "share": str(s.share)}
+        for s in result.standings
+    ]
+
+
+def tally_edition(edition: Edition) -> tuple[list[dict[str, Any]], int]:
+    """Every category's standings from one consistent read of the counted ballots."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # One snapshot for every query below, so no category sees a later ballot than another.
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        categories = list(Category.objects.filter(edition=edition).prefetch_related("nominees").order_by("order", "id"))
+        ballots_by_category = _category_ballot_counts(edition)
+        counts = _choice_counts(edition)
+        profiles = _ranked_profiles(edition)
+        ballots_counted = Ballot.objects.filter(edition=edition, status=BallotStatus.COUNTED).count()
+    results = []
+    for category in categories:
+        candidates = [n.pk for n in sorted(category.nominees.all(), key=lambda n: (n.order, n.pk)) if n.active]
+        ballots = ballots_by_category.get(category.pk, 0)
+        first: TallyResult | None = None
+        if category.method == VotingMethod.PLURALITY:
+            result = plurality(counts.get(category.pk, {}), candidates, ballots)
+        elif category.method == VotingMethod.APPROVAL:
+            result = approval(counts.get(category.pk, {}), candidates, ballots)
+        else:
+            profile = profiles.get(category.pk, RankedProfile({}))
+            result = tally_ranked(category.method, profile, candidates)
+            first = first_preferences(profile, candidates)
+        results.append(
+            {
+                "category": category.pk,
+                "method": result.method,
+                "ballots": result.ballots,
+                "standings": _as_json(result),
+                "detail": result.detail,
+                "first_preferences": _as_json(first) if first else None,
+            }
+        )
+    return results, ballots_counted
+
+
+def _fingerprint(results: list[dict[str, Any]], ballots_counted: int) -> str:
+    canonical = json.dumps({"ballots": ballots_counted, "results": results}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def recompute_edition(edition_id: int) -> ResultsRelease | None:
+    """Recompute and publish the edition's standings; return the current release.
+
+    Idempotent: identical standings keep the current release (no new history row). Two
+    concurrent runs serialise on the edition's ResultsState row for the switch only.
+    """
+    edition = Edition.objects.filter(pk=edition_id).first()
+    if edition is None:
+        return None
+    ResultsState.objects.get_or_create(edition=edition)
+    ResultsState.objects.filter(edition=edition).update(stale_since=None)  # claim before reading
+    started = time.monotonic()
+    results, ballots_counted = tally_edition(edition)
+    fingerprint = _fingerprint(results, ballots_counted)
+    duration_ms = int((time.monotonic() - started) * 1000)
+    now = timezone.now()
+    with transaction.atomic():
+        state = ResultsState.objects.select_for_update().select_related("current_release").get(edition=edition)
+        state.last_checked_at, state.last_duration_ms = now, duration_ms
+        if state.current_release is not None and state.current_release.fingerprint == fingerprint:
+            state.save(update_fields=["last_checked_at", "last_duration_ms"])
+            return state.current_release
+        release = ResultsRelease.objects.create(
+            edition=edition,
+            computed_at=now,
+            ballots_counted=ballots_counted,
+            fingerprint=fingerprint,
+            duration_ms=duration_ms,
+        )
+        CategoryResult.objects.bulk_create(
+            CategoryResult(release=release, **{k if k != "category" else "category_id": v for k, v in r.items()})
+            for r in results
+        )
+        state.current_release = release
+        state.save(update_fields=["current_release", "last_checked_at", "last_duration_ms"])
+    transaction.on_commit(lambda: _results_changed(edition.pk))
+    return release
+
+
+def _results_changed(edition_id: int) -> None:
+    from voting.selectors import forget_cached_results  # selectors read releases: import late
+
+    forget_cached_results(edition_id)
+
+
+def editions_needing_recompute(now: datetime) -> list[int]:
+    """Editions whose standings may lag their ballots, for the periodic sweep.
+
+    Those with voting open; those flagged stale for longer than a queued recompute needs
+    (its message was lost or the broker was down); those whose newest ballot change is
+    newer than their current release (a recompute died after claiming its request).
+    """
+    grace = now - timedelta(seconds=settings.PODIUM_RECOMPUTE_DELAY_SECONDS + 60)
+    released = F("results_state__current_release__computed_at")
+    editions = Edition.objects.annotate(
+        latest_vote=Max("ballots__updated_at"), latest_status=Max("ballots__status_changed_at")
+    ).filter(
+        Q(voting_opens_at__lte=now, voting_closes_at__gt=now)
+        | Q(results_state__stale_since__lt=grace)
+        | Q(latest_vote__isnull=False, results_state__current_release__isnull=True)
+        | Q(latest_vote__gt=released)
+        | Q(latest_status__gt=released)
+    )
+    return sorted(editions.values_list("pk", flat=True).distinct())

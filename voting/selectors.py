@@ -1,0 +1,116 @@
+"""Reads for ballots and receipts, with who-may-see-what applied here."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
+
+from accounts.models import User
+from awards.models import Edition
+from voting.models import Ballot, BallotStatus, Receipt
+from voting.rules import BallotRules, rules_for
+
+
+def ballot_of(voter: User, edition: Edition) -> Ballot | None:
+    return Ballot.objects.filter(voter=voter, edition=edition).first()
+
+
+def selections_of(ballot: Ballot | None) -> dict[int, list[int]]:
+    """The ballot's choices per category (ranked: in preference order)."""
+    if ballot is None:
+        return {}
+    chosen: dict[int, list[int]] = {}
+    for category_id, nominee_id in ballot.votes.order_by("category_id", "rank", "id").values_list(
+        "category_id", "nominee_id"
+    ):
+        chosen.setdefault(category_id, []).append(nominee_id)
+    return chosen
+
+
+@dataclass(frozen=True)
+class BallotPage:
+    """What the ballot page needs about one member's ballot in one edition."""
+
+    rules: BallotRules
+    ballot: Ballot | None
+    selections: dict[int, list[int]]
+    receipt: Receipt | None
+
+    @property
+    def version(self) -> int:
+        return self.ballot.version if self.ballot else 0
+
+
+def ballot_page(voter: User, edition: Edition) -> BallotPage:
+    ballot = ballot_of(voter, edition)
+    receipt = latest_receipt(ballot) if ballot else None
+    return BallotPage(rules_for(edition), ballot, selections_of(ballot), receipt)
+
+
+@dataclass(frozen=True)
+class ChoiceSummary:
+    category_id: int
+    title: str
+    method: str
+    nominees: list[str]  # names, in preference order for ranked categories
+
+
+def summarise(rules: BallotRules, selections: dict[int, list[int]]) -> list[ChoiceSummary]:
+    """Each category with the names chosen in it (empty: abstained), in ballot order."""
+    return [
+        ChoiceSummary(rule.id, rule.title, rule.method, [rule.names[n] for n in selections.get(rule.id, [])])
+        for rule in rules.categories
+    ]
+
+
+def latest_receipt(ballot: Ballot) -> Receipt | None:
+    return ballot.receipts.filter(ballot_version=ballot.version).first()
+
+
+@dataclass(frozen=True)
+class ReceiptStatus:
+    code: str
+    edition: Edition
+    counted: bool
+    issued_at: datetime
+    changed_at: datetime | None  # set when the ballot was changed after this receipt
+    invalidated_at: datetime | None
+    ballot: Ballot
+
+
+def receipt_status(code: str) -> ReceiptStatus | None:
+    """What a receipt code proves, or None for an unknown code. Reveals no identity."""
+    receipt = (
+        Receipt.objects.select_related("ballot__edition").filter(code=code.strip().upper()).first() if code else None
+    )
+    if receipt is None:
+        return None
+    ballot = receipt.ballot
+    invalidated = ballot.status == BallotStatus.INVALIDATED
+    return ReceiptStatus(
+        code=receipt.code,
+        edition=ballot.edition,
+        counted=not invalidated,
+        issued_at=receipt.issued_at,
+        changed_at=ballot.updated_at if receipt.ballot_version < ballot.version else None,
+        invalidated_at=ballot.status_changed_at if invalidated else None,
+        ballot=ballot,
+    )
+
+
+def receipt_summary_for(viewer: User | AnonymousUser, status: ReceiptStatus) -> list[ChoiceSummary] | None:
+    """The ballot's choices, but only for the member who cast it; anyone else sees status only."""
+    if not viewer.is_authenticated or status.ballot.voter_id != viewer.pk:
+        return None
+    return summarise(rules_for(status.edition), selections_of(status.ballot))
+
+
+def forget_cached_results(edition_id: int) -> None:
+    """Invalidate every cached results page of an edition by moving its cache generation."""
+    key = f"results-generation:{edition_id}"
+    if not cache.add(key, 1, timeout=None):
+        try:
+            cache.incr(key)
+        except ValueError:
+            cache.set(key, 1, timeout=None)
