@@ -1,0 +1,53 @@
+import pytest
+from django.core.management import call_command
+
+from awards.models import Edition
+from voting.models import Ballot, CategoryResult, ResultsState
+
+pytestmark = pytest.mark.django_db
+
+
+def _current(slug: str) -> dict[str, CategoryResult]:
+    edition = Edition.objects.get(slug=slug)
+    release = ResultsState.objects.get(edition=edition).current_release
+    return {r.category.slug: r for r in CategoryResult.objects.filter(release=release).select_related("category")}
+
+
+def test_demo_reproduces_the_reference_table_exactly() -> None:
+    call_command("load_demo")
+    etfs = _current("moon-awards-2024")["top-bitcoin-etfs-2024"]
+    edition = Edition.objects.get(slug="moon-awards-2024")
+    names = dict(edition.categories.get(slug="top-bitcoin-etfs-2024").nominees.values_list("pk", "name"))
+    rows = [(row["position"], names[row["nominee"]], row["score"], row["share"]) for row in etfs.standings]
+    assert rows == [
+        (1, "BlackRock", 497, "49.7"),
+        (2, "Grayscale", 306, "30.6"),
+        (3, "Fidelity", 70, "7.0"),
+        (4, "ARK 21Shares", 37, "3.7"),
+        (5, "Bitwise", 36, "3.6"),
+        (6, "VanEck", 32, "3.2"),
+        (7, "Franklin Templeton", 13, "1.3"),
+        (8, "Valkyrie", 9, "0.9"),
+    ]
+    assert etfs.ballots == 1000
+
+
+def test_demo_other_categories_have_varied_results_and_detail() -> None:
+    call_command("load_demo")
+    results = _current("moon-awards-2024")
+    assert Ballot.objects.filter(edition__slug="moon-awards-2024").count() == 1000
+    assert results["crypto-exchange-of-the-year"].detail["rounds"]
+    assert results["best-layer-1-blockchain"].detail["pairwise"]
+    wallet = results["best-self-custody-wallet"]
+    assert wallet.method == "approval"
+    assert 800 < wallet.ballots < 1000  # some abstain
+    assert len({row["score"] for row in wallet.standings}) > 3
+    live = _current("moon-awards-2025")
+    assert Ballot.objects.filter(edition__slug="moon-awards-2025").count() == 240
+    assert live["top-ethereum-etfs-2025"].ballots > 0
+
+
+def test_demo_ballots_load_once() -> None:
+    call_command("load_demo")
+    call_command("load_demo")
+    assert Ballot.objects.count() == 1240

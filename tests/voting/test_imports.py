@@ -1,0 +1,119 @@
+import io
+import time
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from awards.models import Edition
+from awards.services import ImportRejected
+from tests.voting.conftest import category, nominee_ids
+from voting.imports import import_ballots
+from voting.models import Ballot, BallotSource, Vote
+from voting.selectors import selections_of
+
+pytestmark = pytest.mark.django_db
+
+HEADER = "voter,fund,wallet,chain\n"
+
+
+def _import(edition: Edition, text: str, **kwargs) -> object:
+    return import_ballots(edition=edition, lines=io.StringIO(text), **kwargs)
+
+
+def test_good_file_imports_every_ballot_with_source_and_voter(edition) -> None:
+    outcome = _import(edition, HEADER + "alice,FUND-0,wallet-0;wallet-2,chain-2>chain-0\nbob,fund-1,,\n")
+    assert (outcome.imported, outcome.skipped) == (2, [])
+    alice = Ballot.objects.get(external_voter="alice")
+    assert (alice.source, alice.voter) == (BallotSource.IMPORT, None)
+    chain = nominee_ids(edition, "chain")
+    assert selections_of(alice)[category(edition, "chain").pk] == [chain[2], chain[0]]
+    assert selections_of(Ballot.objects.get(external_voter="bob")) == {
+        category(edition, "fund").pk: [nominee_ids(edition, "fund")[1]]
+    }
+
+
+def test_bad_rows_are_reported_by_line_and_nothing_is_imported(edition) -> None:
+    text = HEADER + (
+        "alice,fund-0,,\n"
+        "bob,fund-0;fund-1,,\n"
+        "carol,nobody,,\n"
+        "dave,,wallet-0;wallet-1;wallet-2,\n"
+        "alice,fund-1,,\n"
+        ",fund-1,,\n"
+        "erin,fund-1,,chain-0>chain-0\n"
+        "frank,fund-1\n"
+    )
+    with pytest.raises(ImportRejected) as raised:
+        _import(edition, text)
+    assert [str(p) for p in raised.value.problems] == [
+        "line 3: Best fund: “fund-0;fund-1” is not a nominee",
+        "line 4: Best fund: “nobody” is not a nominee",
+        "line 5: Best wallet: Approve at most 2 nominees.",
+        "line 6: voter “alice” already appears on line 2",
+        "line 7: the voter cell is empty",
+        "line 8: Best chain: The same nominee is chosen more than once.",
+        "line 9: expected 4 cells, found 2",
+    ]
+    assert Ballot.objects.count() == 0
+
+
+def test_skip_invalid_imports_the_good_rows(edition) -> None:
+    outcome = _import(edition, HEADER + "alice,fund-0,,\nbob,nobody,,\n", skip_invalid=True)
+    assert outcome.imported == 1
+    assert [str(p) for p in outcome.skipped] == ["line 3: Best fund: “nobody” is not a nominee"]
+    assert list(Ballot.objects.values_list("external_voter", flat=True)) == ["alice"]
+
+
+def test_voter_already_imported_is_refused(edition) -> None:
+    _import(edition, HEADER + "alice,fund-0,,\n")
+    with pytest.raises(ImportRejected) as raised:
+        _import(edition, HEADER + "alice,fund-1,,\n")
+    assert [str(p) for p in raised.value.problems] == [
+        "line 2: voter “alice” already has an imported ballot in this edition"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        ("name,fund\n", "line 1: the first column must be “voter”"),
+        ("voter,fund,fund\n", "line 1: category “fund” appears twice"),
+        ("voter,elsewhere\n", "line 1: “elsewhere” is not a category of Open Awards"),
+    ],
+)
+def test_bad_header_is_refused(edition, header: str, message: str) -> None:
+    with pytest.raises(ImportRejected) as raised:
+        _import(edition, header + "alice,fund-0\n")
+    assert message in [str(p) for p in raised.value.problems]
+
+
+def test_import_ignores_the_voting_window(edition) -> None:
+    edition.voting_opens_at = edition.voting_opens_at.replace(year=2001)
+    edition.voting_closes_at = edition.voting_closes_at.replace(year=2002)
+    edition.save()
+    assert _import(edition, HEADER + "alice,fund-0,,\n").imported == 1
+
+
+def test_command_imports_and_reports(edition, tmp_path: Path, capsys) -> None:
+    good = tmp_path / "ballots.csv"
+    good.write_text(HEADER + "alice,fund-0,,\n", encoding="utf-8")
+    call_command("import_ballots", edition.slug, str(good))
+    assert "Imported 1 ballot(s) into “Open Awards”; skipped 0." in capsys.readouterr().out
+    bad = tmp_path / "bad.csv"
+    bad.write_text(HEADER + "bob,nobody,,\n", encoding="utf-8")
+    with pytest.raises(CommandError, match=r"1 problem\(s\); nothing was imported"):
+        call_command("import_ballots", edition.slug, str(bad))
+    assert "line 2: Best fund: “nobody” is not a nominee" in capsys.readouterr().err
+    with pytest.raises(CommandError, match="no edition with slug “nope”"):
+        call_command("import_ballots", "nope", str(good))
+
+
+def test_hundred_thousand_rows_import_in_well_under_a_minute(edition) -> None:
+    """A size check, not a timing assert: 100k rows must complete; the figure is printed."""
+    lines = [HEADER] + [f"v{i},fund-{i % 3},wallet-{i % 3},chain-{i % 3}>chain-{(i + 1) % 3}\n" for i in range(100_000)]
+    started = time.monotonic()
+    outcome = import_ballots(edition=edition, lines=iter(lines))
+    print(f"imported 100,000 ballots in {time.monotonic() - started:.1f} s")
+    assert outcome.imported == 100_000
+    assert Vote.objects.count() == 400_000

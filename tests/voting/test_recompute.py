@@ -1,0 +1,127 @@
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from awards.models import Edition
+from tests.factories import UserFactory
+from tests.voting.conftest import category, nominee_ids
+from voting.models import Ballot, BallotStatus, CategoryResult, ResultsRelease, ResultsState
+from voting.recompute import editions_needing_recompute, mark_stale_and_enqueue, recompute_edition
+from voting.services import submit_ballot
+from voting.tasks import sweep_editions_task
+
+pytestmark = pytest.mark.django_db
+
+
+def _vote(edition, fund: int, chain: list[int] | None = None) -> None:
+    selections = {category(edition, "fund").pk: [nominee_ids(edition, "fund")[fund]]}
+    if chain:
+        selections[category(edition, "chain").pk] = [nominee_ids(edition, "chain")[i] for i in chain]
+    submit_ballot(voter=UserFactory(), edition=edition, selections=selections, expected_version=0)
+
+
+def _standings(edition, slug: str) -> list[tuple[int, int, str]]:
+    release = ResultsState.objects.get(edition=edition).current_release
+    result = CategoryResult.objects.get(release=release, category=category(edition, slug))
+    return [(row["nominee"], row["score"], row["share"]) for row in result.standings]
+
+
+def test_committed_ballot_is_tallied_by_the_inline_task(edition, django_capture_on_commit_callbacks) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        _vote(edition, 0)
+    with django_capture_on_commit_callbacks(execute=True):
+        _vote(edition, 0)
+    with django_capture_on_commit_callbacks(execute=True):
+        _vote(edition, 2)
+    fund = nominee_ids(edition, "fund")
+    assert _standings(edition, "fund") == [(fund[0], 2, "66.7"), (fund[2], 1, "33.3"), (fund[1], 0, "0.0")]
+    assert ResultsState.objects.get(edition=edition).stale_since is None
+
+
+def test_recompute_is_idempotent(edition) -> None:
+    _vote(edition, 1, chain=[2, 0])
+    first = recompute_edition(edition.pk)
+    second = recompute_edition(edition.pk)
+    assert first == second
+    assert ResultsRelease.objects.filter(edition=edition).count() == 1
+
+
+def test_changed_standings_make_a_new_release_and_keep_history(edition) -> None:
+    _vote(edition, 1)
+    first = recompute_edition(edition.pk)
+    _vote(edition, 2)
+    second = recompute_edition(edition.pk)
+    assert second != first
+    assert list(
+        ResultsRelease.objects.filter(edition=edition).order_by("computed_at").values_list("ballots_counted", flat=True)
+    ) == [1, 2]
+    assert ResultsState.objects.get(edition=edition).current_release == second
+
+
+def test_invalidated_ballots_are_not_counted(edition) -> None:
+    _vote(edition, 0)
+    _vote(edition, 1)
+    Ballot.objects.filter(votes__nominee_id=nominee_ids(edition, "fund")[0]).update(status=BallotStatus.INVALIDATED)
+    recompute_edition(edition.pk)
+    fund = nominee_ids(edition, "fund")
+    assert _standings(edition, "fund")[0] == (fund[1], 1, "100.0")
+    assert ResultsState.objects.get(edition=edition).current_release.ballots_counted == 1
+
+
+def test_ranked_category_keeps_irv_rounds_and_first_preferences(edition) -> None:
+    for chain in ([0, 1], [0, 1], [1, 0], [2, 1], [2, 1]):
+        _vote(edition, 0, chain=chain)
+    recompute_edition(edition.pk)
+    release = ResultsState.objects.get(edition=edition).current_release
+    result = CategoryResult.objects.get(release=release, category=category(edition, "chain"))
+    ids = nominee_ids(edition, "chain")
+    assert result.method == "irv"
+    # First preferences 2-1-2: chain-1 is eliminated and its ballot transfers to chain-0.
+    assert [(row["nominee"], row["score"]) for row in result.standings] == [(ids[0], 3), (ids[2], 2), (ids[1], 1)]
+    assert len(result.detail["rounds"]) == 2
+    assert [(row["nominee"], row["position"], row["tied"]) for row in result.first_preferences] == [
+        (ids[0], 1, True),
+        (ids[2], 1, True),
+        (ids[1], 3, False),
+    ]
+
+
+def test_burst_of_ballots_queues_one_recompute(edition, monkeypatch) -> None:
+    enqueued: list[int] = []
+    monkeypatch.setattr("voting.recompute.enqueue_recompute", enqueued.append)
+    flags = [mark_stale_and_enqueue(edition.pk) for _ in range(50)]
+    assert flags.count(True) == 1
+    assert enqueued == [edition.pk]
+    recompute_edition(edition.pk)  # claims the request
+    assert mark_stale_and_enqueue(edition.pk) is True
+    assert enqueued == [edition.pk, edition.pk]
+
+
+def test_sweep_finds_open_stale_and_lagging_editions(edition) -> None:
+    now = timezone.now()
+    closed = Edition.objects.create(
+        name="Closed", slug="closed", voting_opens_at=now - timedelta(days=9), voting_closes_at=now - timedelta(days=2)
+    )
+    assert editions_needing_recompute(now) == [edition.pk]
+    ResultsState.objects.create(edition=closed, stale_since=now - timedelta(minutes=10))
+    assert editions_needing_recompute(now) == sorted([edition.pk, closed.pk])
+    recompute_edition(closed.pk)
+    assert editions_needing_recompute(now) == [edition.pk]
+
+
+def test_sweep_task_recomputes_what_is_due(edition) -> None:
+    _vote(edition, 0)
+    ResultsState.objects.all().delete()
+    ResultsRelease.objects.all().delete()
+    assert sweep_editions_task.delay().get() == [edition.pk]
+    assert ResultsState.objects.get(edition=edition).current_release.ballots_counted == 1
+
+
+def test_recompute_results_command(edition, capsys) -> None:
+    _vote(edition, 0)
+    ResultsRelease.objects.all().delete()
+    call_command("recompute_results", edition.slug)
+    assert "Recomputed “Open Awards”: 1 ballot(s) counted" in capsys.readouterr().out
+    assert ResultsState.objects.get(edition=edition).current_release is not None
