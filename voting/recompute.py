@@ -118,8 +118,9 @@ def _as_json(result: TallyResult) -> list[dict[str, Any]]:
 
 def tally_edition(edition: Edition) -> tuple[list[dict[str, Any]], int]:
     """Every category's standings from one consistent read of the counted ballots."""
+    outermost = not connection.in_atomic_block
     with transaction.atomic():
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and outermost:
             # One snapshot for every query below, so no category sees a later ballot than another.
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
@@ -176,7 +177,9 @@ def recompute_edition(edition_id: int) -> ResultsRelease | None:
     duration_ms = int((time.monotonic() - started) * 1000)
     now = timezone.now()
     with transaction.atomic():
-        state = ResultsState.objects.select_for_update().select_related("current_release").get(edition=edition)
+        state = (
+            ResultsState.objects.select_for_update(of=("self",)).select_related("current_release").get(edition=edition)
+        )
         state.last_checked_at, state.last_duration_ms = now, duration_ms
         if state.current_release is not None and state.current_release.fingerprint == fingerprint:
             state.save(update_fields=["last_checked_at", "last_duration_ms"])
