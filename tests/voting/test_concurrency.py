@@ -6,11 +6,11 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connection
 
+from tests.factories import UserFactory
+from tests.voting.conftest import category, nominee_ids
 from voting.models import Ballot, Receipt, Vote
 from voting.selectors import selections_of
 from voting.services import BallotRejected, submit_ballot
-from tests.factories import UserFactory
-from tests.voting.conftest import category, nominee_ids
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
