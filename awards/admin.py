@@ -10,6 +10,8 @@ from django.utils import timezone
 from awards.forms import NomineeCsvForm
 from awards.models import Category, Edition, Nominee
 from awards.services import ImportRejected, import_nominees_csv
+from voting.results import forget_cached_results
+from voting.services import publish_results, unpublish_results
 
 
 class CategoryInline(admin.TabularInline):
@@ -37,6 +39,7 @@ class EditionAdmin(admin.ModelAdmin):
     readonly_fields = ("current_phase", "created_at")
     date_hierarchy = "voting_opens_at"
     inlines = (CategoryInline,)
+    actions = ("publish_selected", "unpublish_selected")
     fieldsets = (
         (None, {"fields": ("name", "slug", "description", "is_public", "current_phase")}),
         (
@@ -45,6 +48,27 @@ class EditionAdmin(admin.ModelAdmin):
         ),
         ("Results", {"fields": ("results_visibility", "published_at")}),
     )
+
+    @admin.action(description="Publish results of the selected editions now")
+    def publish_selected(self, request: HttpRequest, queryset: QuerySet[Edition]) -> None:
+        for edition in queryset:
+            try:
+                done = publish_results(edition=edition)
+            except ValueError as refusal:
+                self.message_user(request, str(refusal), messages.ERROR)
+                continue
+            note = "published" if done else "was already published"
+            self.message_user(request, f"Results of {edition.name} {note}.", messages.SUCCESS)
+
+    @admin.action(description="Unpublish results of the selected editions")
+    def unpublish_selected(self, request: HttpRequest, queryset: QuerySet[Edition]) -> None:
+        for edition in queryset:
+            unpublish_results(edition=edition)
+            self.message_user(request, f"Results of {edition.name} are no longer published.", messages.SUCCESS)
+
+    def save_model(self, request: HttpRequest, obj: Edition, form: object, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        forget_cached_results(obj.slug)  # visibility or windows may have changed
 
     @admin.display(description="phase")
     def current_phase(self, edition: Edition) -> str:

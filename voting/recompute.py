@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from awards.models import Category, Edition, VotingMethod
 from voting.models import Ballot, BallotStatus, CategoryResult, ResultsRelease, ResultsState, Vote
+from voting.results import forget_cached_results
 from voting.tally import RankedProfile, TallyResult, approval, first_preferences, plurality, tally_ranked
 
 logger = logging.getLogger(__name__)
@@ -197,14 +198,8 @@ def recompute_edition(edition_id: int) -> ResultsRelease | None:
         )
         state.current_release = release
         state.save(update_fields=["current_release", "last_checked_at", "last_duration_ms"])
-    transaction.on_commit(lambda: _results_changed(edition.pk))
+    transaction.on_commit(lambda: forget_cached_results(edition.slug))
     return release
-
-
-def _results_changed(edition_id: int) -> None:
-    from voting.selectors import forget_cached_results  # selectors read releases: import late
-
-    forget_cached_results(edition_id)
 
 
 def editions_needing_recompute(now: datetime) -> list[int]:

@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import AnonymousUser
-from django.core.cache import cache
 
 from accounts.models import User
 from awards.models import Edition
@@ -104,13 +103,3 @@ def receipt_summary_for(viewer: User | AnonymousUser, status: ReceiptStatus) -> 
     if not viewer.is_authenticated or status.ballot.voter_id != viewer.pk:
         return None
     return summarise(rules_for(status.edition), selections_of(status.ballot))
-
-
-def forget_cached_results(edition_id: int) -> None:
-    """Invalidate every cached results page of an edition by moving its cache generation."""
-    key = f"results-generation:{edition_id}"
-    if not cache.add(key, 1, timeout=None):
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, timeout=None)

@@ -8,4 +8,12 @@ urlpatterns = [
     path("editions/<slug:edition_slug>/ballot/", views.ballot, name="ballot"),
     path("editions/<slug:edition_slug>/ballot/done/", views.ballot_done, name="ballot_done"),
     path("receipts/", views.receipt_check, name="receipt_check"),
+    path("editions/<slug:edition_slug>/results/", views.edition_results, name="results"),
+    path("editions/<slug:edition_slug>/results.json", views.results_download, {"fmt": "json"}, name="results_json"),
+    path("editions/<slug:edition_slug>/results.csv", views.results_download, {"fmt": "csv"}, name="results_csv"),
+    path(
+        "editions/<slug:edition_slug>/results/<slug:category_slug>/",
+        views.category_results,
+        name="category_results",
+    ),
 ]

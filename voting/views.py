@@ -1,14 +1,19 @@
+import csv
+from collections.abc import Callable
+
 from allauth.account.decorators import verified_email_required
 from allauth.core import ratelimit
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from awards.models import Edition
 from awards.selectors import get_edition_for
-from voting import selectors, services
+from voting import results, selectors, services
 from voting.forms import BallotForm, ReceiptForm
 from voting.rules import answered_categories
 
@@ -113,3 +118,74 @@ def receipt_check(request: HttpRequest) -> HttpResponse:
     return render(
         request, "voting/receipt_check.html", {"form": form, "result": result, "summary": summary}, status=status
     )
+
+
+def _public_results(request: HttpRequest, edition_slug: str) -> tuple[Edition, results.EditionResults | None]:
+    edition = get_edition_for(request.user, edition_slug)
+    visible, preview = results.can_see_results(edition, request.user, timezone.now())
+    return edition, results.edition_results(edition, is_preview=preview) if visible else None
+
+
+def _cached_for_visitors(
+    page: str, render_page: Callable[[], HttpResponse]
+) -> Callable[[HttpRequest, str], HttpResponse]:
+    """Serve anonymous visitors a cached copy (no database query on a hit); render for others.
+
+    Only public results are cached: visibility only widens with time, and publishing,
+    unpublishing or a new snapshot moves the cache generation.
+    """
+
+    def serve(request: HttpRequest, edition_slug: str) -> HttpResponse:
+        key = results.cached_page_key(edition_slug, page) if not request.user.is_authenticated else None
+        hit = cache.get(key) if key else None
+        if hit is not None:
+            return HttpResponse(hit)
+        response = render_page()
+        if key and getattr(response, "public_results", False):
+            cache.set(key, response.content, settings.PODIUM_RESULTS_CACHE_SECONDS)
+        return response
+
+    return serve
+
+
+def edition_results(request: HttpRequest, edition_slug: str) -> HttpResponse:
+    def render_page() -> HttpResponse:
+        edition, found = _public_results(request, edition_slug)
+        if found is None:
+            return render(request, "voting/results_pending.html", {"edition": edition})
+        response = render(request, "voting/results_edition.html", {"edition": edition, "results": found})
+        response.public_results = not found.is_preview  # type: ignore[attr-defined]
+        return response
+
+    return _cached_for_visitors("overview", render_page)(request, edition_slug)
+
+
+def category_results(request: HttpRequest, edition_slug: str, category_slug: str) -> HttpResponse:
+    def render_page() -> HttpResponse:
+        edition, found = _public_results(request, edition_slug)
+        if found is None:
+            return render(request, "voting/results_pending.html", {"edition": edition})
+        standings = next((c for c in found.categories if c.category.slug == category_slug), None)
+        if standings is None:
+            raise Http404("No results for this category")
+        trend = results.trend_chart(standings.category, standings.names)
+        context = {"edition": edition, "results": found, "standings": standings, "trend": trend}
+        response = render(request, "voting/results_category.html", context)
+        response.public_results = not found.is_preview  # type: ignore[attr-defined]
+        return response
+
+    return _cached_for_visitors(f"category:{category_slug}", render_page)(request, edition_slug)
+
+
+def results_download(request: HttpRequest, edition_slug: str, fmt: str) -> HttpResponse:
+    edition, found = _public_results(request, edition_slug)
+    if found is None:
+        raise Http404("Results are not public yet")
+    if fmt == "json":
+        return JsonResponse(results.as_document(found), json_dumps_params={"indent": 2})
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{edition.slug}-results.csv"'
+    writer = csv.writer(response)
+    writer.writerow(results.CSV_HEADER)
+    writer.writerows(results.as_csv_rows(found))
+    return response
