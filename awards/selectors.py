@@ -33,7 +33,7 @@ def _can_preview(viewer: Viewer) -> bool:
 
 def editions_visible_to(viewer: Viewer) -> "list[Edition]":
     """Editions a viewer may browse: public ones, and drafts for staff."""
-    editions = Edition.objects.annotate(category_count=Count("categories"))
+    editions = Edition.objects.annotate(category_count=Count("categories")).order_by("-voting_opens_at", "name")
     if not _can_preview(viewer):
         editions = editions.public()
     return list(editions)
@@ -57,7 +57,11 @@ def get_edition_for(viewer: Viewer, slug: str) -> Edition:
 
 
 def categories_with_nominee_counts(edition: Edition) -> list[Category]:
-    return list(edition.categories.annotate(nominee_count=Count("nominees", filter=Q(nominees__active=True))))
+    return list(
+        edition.categories.annotate(nominee_count=Count("nominees", filter=Q(nominees__active=True))).order_by(
+            "order", "id"
+        )
+    )
 
 
 def get_category_for(viewer: Viewer, edition: Edition, slug: str) -> Category:

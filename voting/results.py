@@ -241,7 +241,7 @@ def as_csv_rows(results: EditionResults) -> list[tuple[object, ...]]:
 @dataclass(frozen=True)
 class TrendLine:
     label: str
-    points: str  # SVG polyline points, in a 0–100 × 0–100 viewBox (y grows downwards)
+    points: str  # SVG polyline points, in a 0-100 by 0-100 viewBox (y grows downwards)
     last_share: Decimal
 
 

@@ -37,17 +37,14 @@ METHOD_NOTES = {
         "other share a position."
     ),
     "borda": (
-        "Borda count: with n nominees, a first place earns n−1 points, a second n−2, and so on; unranked "
+        "Borda count: with n nominees, a first place earns n-1 points, a second n-2, and so on; unranked "
         "nominees earn nothing. The share is of all points awarded. Equal points share a position."
     ),
 }
 
 
 def ordinal(number: int) -> str:
-    if 10 <= number % 100 <= 20:
-        suffix = "th"
-    else:
-        suffix = {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
     return f"{number}{suffix}"
 
 
