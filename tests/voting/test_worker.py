@@ -4,10 +4,10 @@ import time
 
 import pytest
 
-from voting.models import CategoryResult, ResultsState
-from voting.services import submit_ballot
 from tests.factories import UserFactory
 from tests.voting.conftest import category, nominee_ids
+from voting.models import CategoryResult, ResultsState
+from voting.services import submit_ballot
 
 pytestmark = [pytest.mark.broker, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
