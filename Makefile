@@ -23,8 +23,8 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 ## run: start Podium on http://127.0.0.1:$(PORT)/ with the demo edition loaded
 run: $(VENV)/.installed-runtime
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py load_demo
-	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	SITE_URL=http://127.0.0.1:$(PORT) $(BIN)/python manage.py load_demo
+	SITE_URL=http://127.0.0.1:$(PORT) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 ## test: install the test requirements and run the whole suite (every tier this machine has)
 test: test-embedded test-services
@@ -64,7 +64,7 @@ migrate: $(VENV)/.installed-runtime
 	$(BIN)/python manage.py migrate --noinput
 
 demo: migrate
-	$(BIN)/python manage.py load_demo
+	SITE_URL=http://127.0.0.1:$(PORT) $(BIN)/python manage.py load_demo
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache staticfiles
