@@ -5,6 +5,6 @@ from django.conf import settings
 from django.http import HttpRequest
 
 
-class PodiumAccountAdapter(DefaultAccountAdapter):
+class PodiumAccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return bool(getattr(settings, "PODIUM_SIGNUP_OPEN", True))

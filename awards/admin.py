@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Count, QuerySet
@@ -14,7 +16,7 @@ from voting.results import forget_cached_results
 from voting.services import publish_results, unpublish_results
 
 
-class CategoryInline(admin.TabularInline):
+class CategoryInline(admin.TabularInline[Category, Edition]):
     model = Category
     fields = ("title", "slug", "order", "method", "max_choices")
     prepopulated_fields = {"slug": ("title",)}
@@ -23,7 +25,7 @@ class CategoryInline(admin.TabularInline):
 
 
 @admin.register(Edition)
-class EditionAdmin(admin.ModelAdmin):
+class EditionAdmin(admin.ModelAdmin[Edition]):
     list_display = (
         "name",
         "slug",
@@ -77,10 +79,10 @@ class EditionAdmin(admin.ModelAdmin):
         return str(edition.phase_at(timezone.now()).label)
 
 
-HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
+HTTPS_URLS: dict[type[models.Field[Any, Any]], dict[str, Any]] = {models.URLField: {"assume_scheme": "https"}}
 
 
-class NomineeInline(admin.TabularInline):
+class NomineeInline(admin.TabularInline[Nominee, Category]):
     model = Nominee
     formfield_overrides = HTTPS_URLS
     fields = ("name", "product_name", "ticker", "website", "order", "active")
@@ -88,7 +90,7 @@ class NomineeInline(admin.TabularInline):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(admin.ModelAdmin[Category]):
     list_display = ("title", "edition", "method", "max_choices", "nominee_count", "order")
     list_filter = ("edition", "method")
     list_select_related = ("edition",)
@@ -98,7 +100,8 @@ class CategoryAdmin(admin.ModelAdmin):
     change_form_template = "admin/awards/category/change_form.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Category]:
-        return super().get_queryset(request).annotate(nominee_total=Count("nominees"))
+        queryset: QuerySet[Category] = super().get_queryset(request)
+        return queryset.annotate(nominee_total=Count("nominees"))
 
     @admin.display(description="nominees", ordering="nominee_total")
     def nominee_count(self, category: Category) -> int:
@@ -138,7 +141,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Nominee)
-class NomineeAdmin(admin.ModelAdmin):
+class NomineeAdmin(admin.ModelAdmin[Nominee]):
     formfield_overrides = HTTPS_URLS
     list_display = ("name", "category", "ticker", "order", "active")
     list_filter = ("active", "category__edition", "category")

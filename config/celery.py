@@ -11,7 +11,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-@app.task(name="podium.ping")
+@app.task(name="podium.ping")  # type: ignore[untyped-decorator]
 def ping() -> str:
     """Answer "pong": proves a worker is consuming from the broker (used by readiness)."""
     return "pong"

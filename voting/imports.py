@@ -18,7 +18,7 @@ from voting.models import Ballot, BallotSource, Vote
 from voting.rules import BallotRules, CategoryRule, check_category, rules_for
 from voting.services import request_recompute
 
-SEPARATORS = {VotingMethod.PLURALITY: None, VotingMethod.APPROVAL: ";"}
+SEPARATORS: dict[str, str | None] = {VotingMethod.PLURALITY: None, VotingMethod.APPROVAL: ";"}
 RANKED_SEPARATOR = ">"
 BATCH = 5_000
 

@@ -6,16 +6,26 @@ from allauth.core import ratelimit
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from accounts.models import User
 from awards.models import Edition
 from awards.selectors import get_edition_for
 from voting import results, selectors, services
 from voting.forms import BallotForm, ReceiptForm
 from voting.rules import answered_categories
+
+
+def _member(request: HttpRequest) -> User:
+    """The logged-in member (the view's decorator has already sent anyone else away)."""
+    if not isinstance(request.user, User):
+        raise PermissionDenied
+    return request.user
+
 
 TOO_FAST = "You are submitting ballots too quickly. Wait a minute, then submit again: your choices are kept below."
 RECEIPT_TOO_FAST = "Too many receipt checks from your network. Wait a minute and try again."
@@ -25,7 +35,7 @@ RECEIPT_TOO_FAST = "Too many receipt checks from your network. Wait a minute and
 @require_http_methods(["GET", "POST"])
 def ballot(request: HttpRequest, edition_slug: str) -> HttpResponse:
     edition = get_edition_for(request.user, edition_slug)
-    page = selectors.ballot_page(request.user, edition)
+    page = selectors.ballot_page(_member(request), edition)
     form = BallotForm(
         page.rules, request.POST or None, initial=BallotForm.initial_for(page.selections, page.rules, page.version)
     )
@@ -41,7 +51,7 @@ def ballot(request: HttpRequest, edition_slug: str) -> HttpResponse:
         return _ballot_page(request, edition, page, form, status=429)
     try:
         services.submit_ballot(
-            voter=request.user,
+            voter=_member(request),
             edition=edition,
             selections=form.selections,
             expected_version=form.cleaned_data["version"],
@@ -50,7 +60,7 @@ def ballot(request: HttpRequest, edition_slug: str) -> HttpResponse:
         )
     except services.BallotRejected as rejected:
         if rejected.code == services.BallotRejected.STALE:
-            fresh = selectors.ballot_page(request.user, edition)
+            fresh = selectors.ballot_page(_member(request), edition)
             form = BallotForm(fresh.rules, initial=BallotForm.initial_for(fresh.selections, fresh.rules, fresh.version))
             return _ballot_page(request, edition, fresh, form, notice=services.STALE_MESSAGE, status=409)
         form.show_rejection(rejected.problems)
@@ -95,7 +105,7 @@ def _review_page(request: HttpRequest, edition: Edition, page: selectors.BallotP
 @login_required
 def ballot_done(request: HttpRequest, edition_slug: str) -> HttpResponse:
     edition = get_edition_for(request.user, edition_slug)
-    page = selectors.ballot_page(request.user, edition)
+    page = selectors.ballot_page(_member(request), edition)
     if page.ballot is None:
         return redirect("voting:ballot", edition_slug=edition.slug)
     summary = selectors.summarise(page.rules, page.selections)
