@@ -35,8 +35,12 @@ def edition_detail(request: HttpRequest, edition_slug: str) -> HttpResponse:
 def category_detail(request: HttpRequest, edition_slug: str, category_slug: str) -> HttpResponse:
     edition = selectors.get_edition_for(request.user, edition_slug)
     category = selectors.get_category_for(request.user, edition, category_slug)
-    return render(
-        request,
-        "awards/category_detail.html",
-        {"edition": edition, "category": category, "nominees": category.active_nominees},  # type: ignore[attr-defined]
-    )
+    window = edition.phase_window_at(timezone.now())
+    context = {
+        "edition": edition,
+        "category": category,
+        "nominees": category.active_nominees,  # type: ignore[attr-defined]
+        "phase": window.phase,
+        "phase_ends_at": window.ends_at,
+    }
+    return render(request, "awards/category_detail.html", context)

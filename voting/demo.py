@@ -44,8 +44,8 @@ def _pick_in_order(names: list[str], weights: list[float], k: int, rng: random.R
 
 
 def _cell(category: Category, names: list[str], weights: list[float], rng: random.Random) -> str:
-    if rng.random() < 0.06:
-        return ""  # abstains
+    if not names or rng.random() < 0.06:
+        return ""  # abstains (or nothing to choose from)
     if category.method == VotingMethod.PLURALITY:
         return _pick_in_order(names, weights, 1, rng)[0]
     if category.method == VotingMethod.APPROVAL:
