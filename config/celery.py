@@ -1,8 +1,11 @@
 """The Celery application. Tasks live in each app's tasks.py and are autodiscovered."""
 
+import logging.config
 import os
+from typing import Any
 
-from celery import Celery
+from celery import Celery, Task
+from celery.signals import setup_logging, task_postrun, task_prerun, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -15,3 +18,52 @@ app.autodiscover_tasks()
 def ping() -> str:
     """Answer "pong": proves a worker is consuming from the broker (used by readiness)."""
     return "pong"
+
+
+def _use_django_logging(**kwargs: Any) -> None:
+    """Workers log like the web processes (LOG_FORMAT plain or json, with an id per task)."""
+    from django.conf import settings
+
+    logging.config.dictConfig(settings.LOGGING)
+
+
+_bound_ids: dict[str, Any] = {}  # task id -> context token: log lines in a task carry its id
+
+
+def _bind_task_id(task_id: str, task: Task, **kwargs: Any) -> None:
+    from config.logs import bind_request_id
+
+    _bound_ids[task_id] = bind_request_id(task_id)
+
+
+def _unbind_task_id(task_id: str, task: Task, **kwargs: Any) -> None:
+    from config.logs import unbind_request_id
+
+    token = _bound_ids.pop(task_id, None)
+    if token is not None:
+        unbind_request_id(token)
+
+
+def _serve_worker_metrics(**kwargs: Any) -> None:
+    """With PODIUM_WORKER_METRICS_PORT, the worker serves its own /metrics (recompute, queue lag).
+
+    Not needed when the worker shares PROMETHEUS_MULTIPROC_DIR with gunicorn on one host:
+    the web's /metrics already adds the worker's files up.
+    """
+    port = os.environ.get("PODIUM_WORKER_METRICS_PORT")
+    if not port:
+        return
+    from prometheus_client import REGISTRY, CollectorRegistry, start_http_server
+    from prometheus_client.multiprocess import MultiProcessCollector
+
+    registry = REGISTRY
+    if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    start_http_server(int(port), addr=os.environ.get("PODIUM_WORKER_METRICS_ADDR", "0.0.0.0"), registry=registry)  # noqa: S104
+
+
+setup_logging.connect(_use_django_logging)
+task_prerun.connect(_bind_task_id)
+task_postrun.connect(_unbind_task_id)
+worker_init.connect(_serve_worker_metrics)

@@ -5,6 +5,7 @@ memory cache, console e-mail). README.md documents each one. A malformed value s
 process at start-up instead of running misconfigured.
 """
 
+from ipaddress import ip_network
 from pathlib import Path
 
 import dj_database_url
@@ -12,7 +13,8 @@ import django_stubs_ext
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import ImproperlyConfiguredEnv, env_bool, env_int, env_list, env_str
+from config.logs import logging_config
 
 # Lets admin and queryset classes be subscripted for the type checker (ModelAdmin[Edition]).
 django_stubs_ext.monkeypatch()
@@ -50,7 +52,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "config.health.HealthCheckMiddleware",  # first: probes skip host checks, redirects, sessions
+    "config.logs.RequestIdMiddleware",
+    "config.health.HealthCheckMiddleware",  # early: probes skip host checks, redirects, sessions
+    "config.metrics.PrometheusMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -266,11 +270,14 @@ PODIUM_RESULTS_CACHE_SECONDS = env_int("PODIUM_RESULTS_CACHE_SECONDS", 300, mini
 # The demo staff account's password (printed by load_demo). Never load the demo in production.
 PODIUM_DEMO_STAFF_PASSWORD = env_str("PODIUM_DEMO_STAFF_PASSWORD", "podium-demo-staff")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+# Addresses (or networks) allowed to read /metrics; everyone else gets 404.
+PODIUM_METRICS_ALLOW = env_list("PODIUM_METRICS_ALLOW", ["127.0.0.1/32", "::1/128"])
+for _network in PODIUM_METRICS_ALLOW:
+    try:
+        ip_network(_network, strict=False)
+    except ValueError:
+        raise ImproperlyConfiguredEnv(f"PODIUM_METRICS_ALLOW: {_network!r} is not an address or network") from None
+
+# Plain lines for people, JSON lines for a log pipeline; both carry the request id.
+LOG_FORMAT = env_str("LOG_FORMAT", "plain")
+LOGGING = logging_config(LOG_FORMAT, env_str("LOG_LEVEL", "INFO"))

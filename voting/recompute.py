@@ -22,6 +22,7 @@ from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 
 from awards.models import Category, Edition, VotingMethod
+from config.metrics import RECOMPUTE_SECONDS, observe_queue_lag
 from voting.models import Ballot, BallotStatus, CategoryResult, ResultsRelease, ResultsState, Vote
 from voting.results import forget_cached_results
 from voting.tally import RankedProfile, TallyResult, approval, first_preferences, plurality, tally_ranked
@@ -170,8 +171,15 @@ def recompute_edition(edition_id: int) -> ResultsRelease | None:
     edition = Edition.objects.filter(pk=edition_id).first()
     if edition is None:
         return None
-    ResultsState.objects.get_or_create(edition=edition)
+    state, _ = ResultsState.objects.get_or_create(edition=edition)
     ResultsState.objects.filter(edition=edition).update(stale_since=None)  # claim before reading
+    observe_queue_lag(state.stale_since)
+    with RECOMPUTE_SECONDS.time():
+        return _recompute(edition)
+
+
+def _recompute(edition: Edition) -> ResultsRelease:
+    """Read, tally and switch, once `recompute_edition` has claimed the request."""
     started = time.monotonic()
     results, ballots_counted = tally_edition(edition)
     fingerprint = _fingerprint(results, ballots_counted)

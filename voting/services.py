@@ -11,6 +11,7 @@ from django.utils.formats import date_format
 
 from accounts.models import User
 from awards.models import Edition
+from config.metrics import BALLOTS_ACCEPTED
 from voting.models import Ballot, BallotSource, Receipt, Vote
 from voting.rules import BallotRules, ProblemsByCategory, check_selections, normalise, rules_for
 from voting.selectors import selections_of
@@ -112,6 +113,7 @@ def submit_ballot(
             raise BallotRejected.general(BallotRejected.STALE, STALE_MESSAGE) from None
         return StoredBallot(existing, existing.receipts.get(ballot_version=existing.version), changed=False)
     if stored.changed:
+        BALLOTS_ACCEPTED.inc()
         request_recompute(edition.pk)
     return stored
 

@@ -1,0 +1,104 @@
+"""Prometheus metrics (prometheus-client): requests, ballots accepted, recompute duration, queue lag.
+
+Counters live in each process; under gunicorn or a prefork Celery worker, set
+`PROMETHEUS_MULTIPROC_DIR` to a directory shared by the processes of one host (the
+Procfile and gunicorn.conf.py do) and `/metrics` adds them up. `/metrics` is answered by
+`PrometheusMiddleware` before host validation and HTTPS redirects, like the probes, and
+only to addresses in `PODIUM_METRICS_ALLOW` (loopback by default); anyone else gets 404.
+"""
+
+import ipaddress
+import os
+import time
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
+
+MULTIPROCESS = "PROMETHEUS_MULTIPROC_DIR" in os.environ
+KNOWN_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
+
+REQUESTS = Counter("podium_http_requests", "HTTP requests answered, by view and status.", ["method", "view", "status"])
+REQUEST_SECONDS = Histogram(
+    "podium_http_request_duration_seconds",
+    "Time to answer an HTTP request, by view.",
+    ["view"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+BALLOTS_ACCEPTED = Counter("podium_ballots_accepted", "Ballots stored by submit_ballot (first or changed).")
+RECOMPUTE_SECONDS = Histogram(
+    "podium_recompute_duration_seconds",
+    "Wall time of one edition's recompute (read, tally, switch).",
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
+)
+QUEUE_LAG_SECONDS = Histogram(
+    "podium_recompute_queue_lag_seconds",
+    "From a ballot change flagging its edition stale to the recompute that counts it starting.",
+    buckets=(0.5, 1, 2, 3, 5, 10, 30, 60, 120, 300),
+)
+
+
+def observe_queue_lag(stale_since: datetime | None) -> None:
+    if stale_since is not None:
+        QUEUE_LAG_SECONDS.observe(max(0.0, (timezone.now() - stale_since).total_seconds()))
+
+
+class RecomputeBacklogCollector(Collector):
+    """At scrape time: how long the oldest outstanding recompute request has waited (0 when none)."""
+
+    def collect(self) -> Iterable[Metric]:
+        from voting.models import ResultsState  # read at scrape time only
+
+        oldest = ResultsState.objects.filter(stale_since__isnull=False).order_by("stale_since").first()
+        waited = (timezone.now() - oldest.stale_since).total_seconds() if oldest and oldest.stale_since else 0.0
+        yield GaugeMetricFamily(
+            "podium_recompute_backlog_seconds", "Age of the oldest edition waiting for a recompute.", value=waited
+        )
+
+
+def exposition() -> bytes:
+    registry = CollectorRegistry()
+    if MULTIPROCESS:
+        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    registry.register(RecomputeBacklogCollector())
+    process_metrics = b"" if MULTIPROCESS else generate_latest(REGISTRY)
+    return process_metrics + generate_latest(registry)
+
+
+def _allowed_networks() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    return [ipaddress.ip_network(item, strict=False) for item in settings.PODIUM_METRICS_ALLOW]
+
+
+def may_scrape(remote_addr: str | None) -> bool:
+    try:
+        address = ipaddress.ip_address(remote_addr or "")
+    except ValueError:
+        return False
+    return any(address in network for network in _allowed_networks())
+
+
+class PrometheusMiddleware:
+    """Count and time every request by its URL name; serve `/metrics` to allowed scrapers."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info == "/metrics":
+            if not may_scrape(request.META.get("REMOTE_ADDR")):
+                return HttpResponse("Not found\n", status=404, content_type="text/plain")
+            return HttpResponse(exposition(), content_type=CONTENT_TYPE_LATEST)
+        started = time.perf_counter()
+        response = self.get_response(request)
+        match = request.resolver_match
+        view = match.view_name if match else "unmatched"  # bounded: URL names, never raw paths
+        REQUEST_SECONDS.labels(view).observe(time.perf_counter() - started)
+        method = request.method if request.method in KNOWN_METHODS else "other"
+        REQUESTS.labels(method, view, str(response.status_code)).inc()
+        return response

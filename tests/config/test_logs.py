@@ -1,0 +1,75 @@
+"""Every request gets an id (the proxy's when sane), echoed back and stamped on each log line."""
+
+import io
+import json
+import logging
+import logging.config
+
+import pytest
+from django.test import Client
+
+from config.env import ImproperlyConfiguredEnv
+from config.logs import REQUEST_ID_HEADER, accept_request_id, logging_config, request_id_bound
+
+
+@pytest.mark.django_db
+def test_an_offered_request_id_is_echoed(client: Client) -> None:
+    response = client.get("/", HTTP_X_REQUEST_ID="lb-7f3a.42")
+    assert response[REQUEST_ID_HEADER] == "lb-7f3a.42"
+
+
+@pytest.mark.django_db
+def test_a_missing_or_unsafe_request_id_is_replaced(client: Client) -> None:
+    made = client.get("/")[REQUEST_ID_HEADER]
+    assert len(made) == 32
+    assert made.isalnum()
+    unsafe = client.get("/", HTTP_X_REQUEST_ID='x" injected=1')[REQUEST_ID_HEADER]
+    assert unsafe != 'x" injected=1'
+    assert len(unsafe) == 32
+    assert client.get("/")[REQUEST_ID_HEADER] != made
+
+
+@pytest.mark.unit
+def test_only_sane_tokens_are_accepted() -> None:
+    assert accept_request_id("abc-123") == "abc-123"
+    assert accept_request_id("a" * 129) != "a" * 129
+    assert accept_request_id("two words") != "two words"
+    assert accept_request_id(None) != accept_request_id(None)
+
+
+def _emit(log_format: str) -> str:
+    config = logging_config(log_format, "INFO")
+    stream = io.StringIO()
+    config["handlers"]["console"]["stream"] = stream
+    config["loggers"]["podium.test"] = {"handlers": ["console"], "level": "INFO", "propagate": False}
+    config["root"] = {"level": "CRITICAL"}
+    logging.config.dictConfig(config)
+    try:
+        with request_id_bound("req-1"):
+            logging.getLogger("podium.test").warning("ballot %s stored", 7)
+    finally:
+        from django.conf import settings
+
+        logging.config.dictConfig(settings.LOGGING)
+    return stream.getvalue()
+
+
+@pytest.mark.unit
+def test_json_lines_carry_the_request_id() -> None:
+    record = json.loads(_emit("json"))
+    assert record["message"] == "ballot 7 stored"
+    assert record["level"] == "WARNING"
+    assert record["logger"] == "podium.test"
+    assert record["request_id"] == "req-1"
+    assert "time" in record
+
+
+@pytest.mark.unit
+def test_plain_lines_carry_the_request_id() -> None:
+    assert "WARNING podium.test [req-1] ballot 7 stored" in _emit("plain")
+
+
+@pytest.mark.unit
+def test_an_unknown_log_format_names_the_variable() -> None:
+    with pytest.raises(ImproperlyConfiguredEnv, match="LOG_FORMAT='xml'"):
+        logging_config("xml", "INFO")
