@@ -5,7 +5,7 @@ be recomputed from the ballots and a single ballot can be invalidated.
 """
 
 import secrets
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -83,6 +83,7 @@ class Ballot(models.Model):
             ),
         ]
         indexes = [models.Index(fields=("edition", "status"), name="ballot_edition_status")]
+        permissions = [("moderate_ballot", "Can invalidate and restore ballots")]
 
     def __str__(self) -> str:
         return f"Ballot {self.pk} ({self.edition_id})"
@@ -187,3 +188,41 @@ class CategoryResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category_id} in release {self.release_id}"
+
+
+class AuditAction(models.TextChoices):
+    INVALIDATE = "invalidate", "Invalidated"
+    RESTORE = "restore", "Restored"
+
+
+class BallotAudit(models.Model):
+    """One staff change of a ballot's status: who, when, what, why, before and after.
+
+    Written in the same transaction as the change and never changed afterwards: the admin
+    shows these rows read-only, and `save` refuses to update a stored row.
+    """
+
+    ballot = models.ForeignKey(Ballot, on_delete=models.PROTECT, related_name="audits")
+    edition = models.ForeignKey(Edition, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=12, choices=AuditAction.choices)
+    reason = models.TextField()
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    actor_email = models.EmailField(help_text="Kept even if the staff account is deleted later.")
+    at = models.DateTimeField()
+    before = models.JSONField()
+    after = models.JSONField()
+
+    class Meta:
+        ordering = ("-at", "-id")
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="ballot_audit_reason_required"),
+        ]
+        indexes = [models.Index(fields=("edition", "at"), name="ballot_audit_edition_time")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} ballot {self.ballot_id} by {self.actor_email}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise ValueError("Audit records are immutable.")
+        super().save(*args, **kwargs)
