@@ -2,8 +2,9 @@
 
 from allauth.account.models import EmailAddress
 from django.db import transaction
+from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import ApiToken, User, hash_api_token
 
 
 def ensure_verified_user(*, email: str, password: str | None, is_staff: bool = False) -> User:
@@ -21,3 +22,39 @@ def ensure_verified_user(*, email: str, password: str | None, is_staff: bool = F
         user.save()
         EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
     return user
+
+
+MAX_ACTIVE_API_TOKENS = 10
+
+
+class TooManyTokens(Exception):
+    """The member already has the maximum number of active tokens."""
+
+
+def create_api_token(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """Issue a personal API token; return it with the raw key, which is never stored or shown again.
+
+    Locks the member's row so two simultaneous requests cannot pass the token limit together.
+    """
+    key = ApiToken.new_key()
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        if ApiToken.objects.active().filter(user=user).count() >= MAX_ACTIVE_API_TOKENS:
+            raise TooManyTokens(f"You can have at most {MAX_ACTIVE_API_TOKENS} active tokens; revoke one first.")
+        token = ApiToken.objects.create(user=user, name=name, key_hash=hash_api_token(key), hint=key[:8])
+    return token, key
+
+
+def revoke_api_token(*, user: User, token_id: int) -> bool:
+    """Revoke one of the member's own tokens at once. False if it is not theirs or already revoked."""
+    return bool(
+        ApiToken.objects.filter(pk=token_id, user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    )
+
+
+def user_for_api_token(raw: str) -> User | None:
+    """The active member a presented token belongs to, or None (unknown, revoked, or inactive member)."""
+    if not raw.startswith("pdm_") or len(raw) > 100:
+        return None
+    token = ApiToken.objects.active().select_related("user").filter(key_hash=hash_api_token(raw)).first()
+    return token.user if token else None

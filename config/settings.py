@@ -41,8 +41,10 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
     "django.forms",
     "django_htmx",
+    "ninja",  # the API docs page and its vendored Swagger UI assets (no CDN)
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
@@ -266,6 +268,9 @@ PODIUM_REQUIRE_SERVICES = env_bool("PODIUM_REQUIRE_SERVICES", False)
 PODIUM_SIGNUP_OPEN = env_bool("PODIUM_SIGNUP_OPEN", True)
 # Seconds a queued recompute waits, so that a burst of ballots is counted in one pass.
 PODIUM_RECOMPUTE_DELAY_SECONDS = env_int("PODIUM_RECOMPUTE_DELAY_SECONDS", 2, minimum=0)
+# JSON API (/api/v1/) request rates: per client address, and per personal API token.
+PODIUM_API_RATE_LIMIT_ADDRESS = env_str("PODIUM_API_RATE_LIMIT_ADDRESS", "300/m")
+PODIUM_API_RATE_LIMIT_TOKEN = env_str("PODIUM_API_RATE_LIMIT_TOKEN", "120/m")
 PODIUM_RESULTS_CACHE_SECONDS = env_int("PODIUM_RESULTS_CACHE_SECONDS", 300, minimum=0)
 # The demo staff account's password (printed by load_demo). Never load the demo in production.
 PODIUM_DEMO_STAFF_PASSWORD = env_str("PODIUM_DEMO_STAFF_PASSWORD", "podium-demo-staff")

@@ -1,0 +1,96 @@
+"""Podium's versioned JSON API, served at /api/v1/ (docs at /api/v1/docs, schema at /api/v1/openapi.json)."""
+
+import hashlib
+from typing import Any
+
+from allauth.account.adapter import get_adapter
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.urls import URLPattern, URLResolver
+from ninja import NinjaAPI, Swagger
+from ninja.throttling import SimpleRateThrottle
+
+from awards.api import router as awards_router
+from config.api_errors import error_body, install_error_handlers
+from voting.api import router as voting_router
+
+
+class _SettingsThrottle(SimpleRateThrottle):
+    """ninja's sliding-window throttle, with its rate read from a Podium setting on each request."""
+
+    setting = ""
+
+    def __init__(self) -> None:
+        super().__init__(getattr(settings, self.setting))
+
+    def allow_request(self, request: HttpRequest) -> bool:
+        self.num_requests, self.duration = self.parse_rate(getattr(settings, self.setting))
+        return super().allow_request(request)
+
+
+class AddressThrottle(_SettingsThrottle):
+    """Every request, per client address (as allauth resolves it, honouring its trusted proxies)."""
+
+    setting = "PODIUM_API_RATE_LIMIT_ADDRESS"
+
+    def get_cache_key(self, request: HttpRequest) -> str | None:
+        return f"api-rl:address:{get_adapter().get_client_ip(request)}"
+
+
+class TokenThrottle(_SettingsThrottle):
+    """Requests presenting a Bearer token, per token (keyed by its hash; the token is never stored)."""
+
+    setting = "PODIUM_API_RATE_LIMIT_TOKEN"
+
+    def get_cache_key(self, request: HttpRequest) -> str | None:
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return None
+        return f"api-rl:token:{hashlib.sha256(token.strip().encode()).hexdigest()}"
+
+
+api = NinjaAPI(
+    title="Podium API",
+    version="1",
+    description=(
+        "Editions, categories, nominees and results of Podium's community-voted awards, and a member's own "
+        'ballot. Errors (4xx) share one shape: {"error": {"code", "message", "fields"}}. '
+        "Authenticate with a personal API token (Authorization: Bearer pdm_…) or a logged-in session with CSRF."
+    ),
+    urls_namespace="api-v1",
+    docs=Swagger(settings={"persistAuthorization": False}),
+    docs_url="/docs",
+    throttle=[AddressThrottle(), TokenThrottle()],
+)
+install_error_handlers(api)
+api.add_router("/", awards_router)
+api.add_router("/", voting_router)
+
+
+def _json_method_not_allowed(view: Any) -> Any:
+    """ninja answers a wrong method with a bare 405; give it the API's error shape."""
+
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response: HttpResponse = view(request, *args, **kwargs)
+        if not isinstance(response, HttpResponseNotAllowed):
+            return response
+        body = error_body("method_not_allowed", f"{request.method} is not allowed here.")
+        refused = api.create_response(request, body, status=405)
+        refused["Allow"] = response["Allow"]
+        return refused
+
+    wrapped.csrf_exempt = True  # type: ignore[attr-defined]
+    return wrapped
+
+
+def api_urls() -> tuple[list[URLPattern | URLResolver], str, str]:
+    patterns, app_name, namespace = api.urls
+    for pattern in patterns:
+        if isinstance(pattern, URLPattern):
+            pattern.callback = _json_method_not_allowed(pattern.callback)
+    return patterns, app_name, namespace
+
+
+def api_not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Any other path under /api/v1/: the error shape, not the HTML 404 page."""
+    return api.create_response(request, error_body("not_found", "No such API endpoint."), status=404)
