@@ -11,6 +11,7 @@ admin.site.index_title = "Curate editions, review ballots, publish results"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", api_urls()),
     path("api/v1/<path:rest>", api_not_found),
