@@ -275,6 +275,19 @@ PODIUM_RESULTS_CACHE_SECONDS = env_int("PODIUM_RESULTS_CACHE_SECONDS", 300, mini
 # The demo staff account's password (printed by load_demo). Never load the demo in production.
 PODIUM_DEMO_STAFF_PASSWORD = env_str("PODIUM_DEMO_STAFF_PASSWORD", "podium-demo-staff")
 
+# Staff tools (README, "What staff can do"). Fraud signals: ballots from one address block with
+# one user agent within this many minutes of each other, and identical ballots within a burst.
+PODIUM_SIGNAL_WINDOW_MINUTES = env_int("PODIUM_SIGNAL_WINDOW_MINUTES", 60, minimum=1)
+PODIUM_BURST_WINDOW_MINUTES = env_int("PODIUM_BURST_WINDOW_MINUTES", 10, minimum=1)
+# How many such ballots make a suspicious cluster.
+PODIUM_CLUSTER_MIN_BALLOTS = env_int("PODIUM_CLUSTER_MIN_BALLOTS", 3, minimum=2)
+# Community nominations a member may suggest per category.
+PODIUM_NOMINATIONS_PER_CATEGORY = env_int("PODIUM_NOMINATIONS_PER_CATEGORY", 3, minimum=1)
+# Days after results are published before ballots' addresses and user agents are erased.
+PODIUM_IP_RETENTION_DAYS = env_int("PODIUM_IP_RETENTION_DAYS", 30, minimum=0)
+# Notification e-mails sent per task (each batch is retried on its own).
+PODIUM_NOTIFY_BATCH_SIZE = env_int("PODIUM_NOTIFY_BATCH_SIZE", 100, minimum=1)
+
 # Addresses (or networks) allowed to read /metrics; everyone else gets 404.
 PODIUM_METRICS_ALLOW = env_list("PODIUM_METRICS_ALLOW", ["127.0.0.1/32", "::1/128"])
 for _network in PODIUM_METRICS_ALLOW:

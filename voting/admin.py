@@ -1,16 +1,23 @@
 """Ballot review for moderators: cheap listing, actions that ask for a reason, read-only audit."""
 
 from collections.abc import Callable
+from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.db.models import Count, QuerySet
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
 
 from accounts.models import User
+from awards.models import Edition
 from voting.forms import ReasonForm
-from voting.models import Ballot, BallotAudit
+from voting.fraud import cluster_ballot_ids, suspicious_clusters, with_disposable_flag, with_signals
+from voting.models import Ballot, BallotAudit, Vote
 from voting.moderation import ModerationOutcome, invalidate_ballots, restore_ballots
 
 
@@ -35,6 +42,7 @@ def ask_reason_then(
     action: str,
     title: str,
     apply: Callable[[str], ModerationOutcome],
+    extra_hidden: list[tuple[str, str]] | None = None,
 ) -> HttpResponse | None:
     """Show an intermediate page asking for a reason; on its submission call `apply(reason)`."""
     form = ReasonForm(request.POST if "apply" in request.POST else None)
@@ -52,6 +60,7 @@ def ask_reason_then(
         "ids": ids,
         "action": action,
         "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "extra_hidden": extra_hidden or [],
     }
     return TemplateResponse(request, "admin/voting/ask_reason.html", context)
 
@@ -61,20 +70,121 @@ def _staff(request: HttpRequest) -> User:
     return request.user
 
 
+class SignalFilter(admin.SimpleListFilter):
+    title = "fraud signal"
+    parameter_name = "signal"
+
+    def lookups(self, request: HttpRequest, model_admin: object) -> list[tuple[str, str]]:
+        return [
+            ("new_account", "Account younger than a day"),
+            ("disposable", "Disposable e-mail domain"),
+            ("same_block", "Shared address block and agent"),
+            ("burst", "Identical ballots in a burst"),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Ballot]) -> QuerySet[Ballot]:
+        minimum = settings.PODIUM_CLUSTER_MIN_BALLOTS
+        filters = {
+            "new_account": Q(account_age__lt=timedelta(days=1)),
+            "disposable": Q(disposable=True),
+            "same_block": Q(same_block__gte=minimum),
+            "burst": Q(burst_twins__gte=minimum),
+        }
+        chosen = filters.get(self.value() or "")
+        return queryset.filter(chosen) if chosen is not None else queryset
+
+
 @admin.register(Ballot)
 class BallotAdmin(ReadOnlyAdmin):
-    list_display = ("id", "edition", "voter_label", "source", "status", "vote_count", "version", "updated_at")
-    list_filter = ("status", "source", "edition")
+    list_display = (
+        "id",
+        "edition",
+        "voter_label",
+        "status",
+        "vote_count",
+        "updated_at",
+        "account_age_label",
+        "domain_label",
+        "same_block",
+        "burst_twins",
+    )
+    list_filter = ("status", "source", SignalFilter, "edition")
     list_select_related = ("edition", "voter")
     search_fields = ("voter__email", "external_voter", "receipts__code")
     date_hierarchy = "updated_at"
     actions = ("invalidate_selected", "restore_selected")
-    readonly_fields = ("status_changed_by",)
     list_per_page = 100
+    change_list_template = "admin/voting/ballot/change_list.html"
+    exclude = ("client_ip",)  # address data only feeds the signals; staff judge by block
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Ballot]:
         queryset: QuerySet[Ballot] = super().get_queryset(request)
-        return queryset.annotate(vote_total=Count("votes"))
+        votes = Vote.objects.filter(ballot=OuterRef("pk")).order_by().values("ballot").annotate(n=Count("pk"))
+        annotated = with_signals(queryset).annotate(vote_total=Subquery(votes.values("n")))
+        return with_disposable_flag(annotated)
+
+    def get_urls(self) -> list[URLPattern]:
+        clusters = self.admin_site.admin_view(self.clusters_view)
+        return [path("clusters/", clusters, name="voting_ballot_clusters"), *super().get_urls()]
+
+    def clusters_view(self, request: HttpRequest) -> HttpResponse:
+        """Suspicious clusters of one edition, each with an invalidate button that asks for a reason."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        editions = Edition.objects.order_by("-voting_opens_at")
+        edition = editions.filter(pk=request.GET.get("edition") or request.POST.get("edition") or 0).first()
+        if edition is None:
+            edition = editions.first()
+        if request.method == "POST" and edition is not None:
+            if not self.has_moderate_permission(request):
+                raise PermissionDenied
+            ids = cluster_ballot_ids(edition, request.POST.get("kind", ""), request.POST.get("key", ""))
+            response = self._invalidate_cluster(request, edition, ids)
+            if response is not None:
+                return response
+            return redirect(f"{reverse('admin:voting_ballot_clusters')}?edition={edition.pk}")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Suspicious clusters",
+            "opts": self.model._meta,
+            "editions": editions,
+            "edition": edition,
+            "clusters": suspicious_clusters(edition) if edition else [],
+            "can_moderate": self.has_moderate_permission(request),
+            "minimum": settings.PODIUM_CLUSTER_MIN_BALLOTS,
+        }
+        return TemplateResponse(request, "admin/voting/ballot/clusters.html", context)
+
+    def _invalidate_cluster(self, request: HttpRequest, edition: Edition, ids: list[int]) -> HttpResponse | None:
+        by = _staff(request)
+
+        def apply(reason: str) -> ModerationOutcome:
+            return invalidate_ballots(ballot_ids=ids, reason=reason, by=by)
+
+        extra = [("edition", str(edition.pk)), ("kind", request.POST["kind"]), ("key", request.POST["key"])]
+        return ask_reason_then(
+            self, request, ids, action="", title="Invalidate cluster", apply=apply, extra_hidden=extra
+        )
+
+    @admin.display(description="account age", ordering="account_age")
+    def account_age_label(self, ballot: Ballot) -> str:
+        age: timedelta | None = getattr(ballot, "account_age", None)
+        if age is None:
+            return "-"
+        return f"{age.days} d" if age.days else f"{int(age.total_seconds() // 3600)} h"
+
+    @admin.display(description="e-mail domain", ordering="email_domain")
+    def domain_label(self, ballot: Ballot) -> str:
+        domain = getattr(ballot, "email_domain", None) or "-"
+        return f"{domain} (disposable)" if getattr(ballot, "disposable", False) else domain
+
+    @admin.display(description="same block & agent", ordering="same_block")
+    def same_block(self, ballot: Ballot) -> int:
+        return int(getattr(ballot, "same_block", 0))
+
+    @admin.display(description="identical in burst", ordering="burst_twins")
+    def burst_twins(self, ballot: Ballot) -> int:
+        return int(getattr(ballot, "burst_twins", 0))
 
     def has_moderate_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("voting.moderate_ballot")

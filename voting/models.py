@@ -57,6 +57,10 @@ class Ballot(models.Model):
     )
     client_ip = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
+    client_network = models.CharField(
+        max_length=50, blank=True, help_text="The sender's /24 (IPv4) or /48 (IPv6) block, for fraud signals."
+    )
+    content_digest = models.CharField(max_length=64, blank=True, help_text="Hash of the choices, for fraud signals.")
 
     objects: ClassVar[BallotQuerySet] = BallotQuerySet.as_manager()  # type: ignore[assignment]
 
@@ -82,7 +86,11 @@ class Ballot(models.Model):
                 violation_error_message="A ballot needs a member, or for an import the voter's identifier.",
             ),
         ]
-        indexes = [models.Index(fields=("edition", "status"), name="ballot_edition_status")]
+        indexes = [
+            models.Index(fields=("edition", "status"), name="ballot_edition_status"),
+            models.Index(fields=("edition", "client_network", "updated_at"), name="ballot_edition_network"),
+            models.Index(fields=("edition", "content_digest", "updated_at"), name="ballot_edition_digest"),
+        ]
         permissions = [("moderate_ballot", "Can invalidate and restore ballots")]
 
     def __str__(self) -> str:

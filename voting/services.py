@@ -12,6 +12,7 @@ from django.utils.formats import date_format
 from accounts.models import User
 from awards.models import Edition
 from config.metrics import BALLOTS_ACCEPTED
+from voting.fraud import content_digest, network_block
 from voting.models import Ballot, BallotSource, Receipt, Vote
 from voting.rules import BallotRules, ProblemsByCategory, check_selections, normalise, rules_for
 from voting.selectors import selections_of
@@ -63,6 +64,10 @@ def eligibility_problem(voter: User) -> BallotRejected | None:
     if not EmailAddress.objects.filter(user=voter, verified=True).exists():
         return BallotRejected.general(BallotRejected.NOT_ELIGIBLE, "Verify your e-mail address before you vote.")
     return None
+
+
+def _digest(rules: BallotRules, clean: Mapping[int, Sequence[int]]) -> str:
+    return content_digest(clean, ranked={rule.id for rule in rules.categories if rule.is_ranked})
 
 
 def _write_votes(ballot: Ballot, rules: BallotRules, selections: Mapping[int, Sequence[int]]) -> None:
@@ -144,6 +149,8 @@ def _store(
             updated_at=now,
             client_ip=client_ip,
             user_agent=user_agent,
+            client_network=network_block(client_ip),
+            content_digest=_digest(rules, clean),
         )
     elif ballot.version != expected_version:
         if selections_of(ballot) == clean:
@@ -153,7 +160,10 @@ def _store(
         ballot.votes.all().delete()
         ballot.version += 1
         ballot.updated_at, ballot.client_ip, ballot.user_agent = now, client_ip, user_agent
-        ballot.save(update_fields=["version", "updated_at", "client_ip", "user_agent"])
+        ballot.client_network, ballot.content_digest = network_block(client_ip), _digest(rules, clean)
+        ballot.save(
+            update_fields=["version", "updated_at", "client_ip", "user_agent", "client_network", "content_digest"]
+        )
     _write_votes(ballot, rules, clean)
     receipt = Receipt.objects.create(ballot=ballot, ballot_version=ballot.version, issued_at=now)
     return StoredBallot(ballot, receipt, changed=True)
