@@ -6,7 +6,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 SERVICE_MARKERS := postgres or broker or browser
 
-.PHONY: run test test-embedded test-services worker beat lint format typecheck migrate demo clean
+.PHONY: run test test-embedded test-services worker beat up bench lint format typecheck migrate demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,22 @@ worker: $(VENV)/.installed-runtime
 
 beat: $(VENV)/.installed-runtime
 	$(BIN)/celery -A config beat -l INFO --schedule $(VENV)/celerybeat-schedule
+
+## up: the production process set from the Procfile (gunicorn web, worker, beat) under honcho,
+## on PostgreSQL and Redis (override DATABASE_URL, REDIS_URL, CELERY_BROKER_URL)
+UP_ENV = DATABASE_URL=$(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/podium) \
+	REDIS_URL=$(or $(REDIS_URL),redis://127.0.0.1:6379/0) \
+	CELERY_BROKER_URL=$(or $(CELERY_BROKER_URL),redis://127.0.0.1:6379/1) \
+	PROMETHEUS_MULTIPROC_DIR=$(CURDIR)/$(VENV)/metrics PATH=$(CURDIR)/$(BIN):$$PATH
+up: $(VENV)/.installed-dev
+	$(UP_ENV) $(BIN)/python manage.py migrate --noinput
+	$(UP_ENV) $(BIN)/python manage.py collectstatic --noinput -v0
+	rm -rf $(VENV)/metrics && mkdir -p $(VENV)/metrics
+	$(UP_ENV) $(BIN)/honcho start -p $(PORT)
+
+## bench: the benchmarks in bench/ against PostgreSQL and Redis (see bench/RESULTS.md)
+bench: $(VENV)/.installed-dev
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
