@@ -70,6 +70,12 @@ def _inline_tasks_unless_broker(request: pytest.FixtureRequest) -> Iterator[None
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: object) -> None:
+    """Password hashing is deliberately slow; tests create hundreds of members."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache() -> Iterator[None]:
     from django.core.cache import cache
 
@@ -103,6 +109,8 @@ def celery_worker_process(django_db_setup: None, django_db_blocker: object) -> I
         "solo",
         "-Q",
         queue,
+        "-n",  # a node name of its own: several test runs may share one broker
+        f"{queue}@%h",
         "--without-gossip",
         "--without-mingle",
         "-l",

@@ -2,11 +2,12 @@
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from allauth.account.models import EmailAddress
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.template.defaultfilters import pluralize
 from django.utils.formats import date_format
 
 from accounts.models import User
@@ -60,9 +61,30 @@ def voting_window_problem(edition: Edition, now: datetime) -> BallotRejected | N
     return None
 
 
-def eligibility_problem(voter: User) -> BallotRejected | None:
+def eligibility_problem(voter: User, edition: Edition, now: datetime) -> BallotRejected | None:
+    """Why this member may not vote in this edition at `now` (None: eligible).
+
+    A verified e-mail address is always required; the edition may also ask for a minimum
+    account age at voting time and an e-mail domain from its allow-list.
+    """
     if not EmailAddress.objects.filter(user=voter, verified=True).exists():
         return BallotRejected.general(BallotRejected.NOT_ELIGIBLE, "Verify your e-mail address before you vote.")
+    if not edition.account_old_enough_at(voter.date_joined, now):
+        eligible_on = voter.date_joined + timedelta(days=edition.min_account_age_days)
+        when = date_format(timezone.localtime(eligible_on), "j F Y, H:i T")
+        days = edition.min_account_age_days
+        return BallotRejected.general(
+            BallotRejected.NOT_ELIGIBLE,
+            f"Voting in {edition.name} is open to accounts at least {days} day{pluralize(days)} old "
+            f"when they vote. Yours can vote from {when}.",
+        )
+    if not edition.allows_email(voter.email):
+        domains = ", ".join(edition.email_domains)
+        return BallotRejected.general(
+            BallotRejected.NOT_ELIGIBLE,
+            f"Voting in {edition.name} is open to members with an e-mail address at {domains}. "
+            "Add and verify such an address in your account, make it your primary one, then come back.",
+        )
     return None
 
 
@@ -104,7 +126,7 @@ def submit_ballot(
     if problems:
         raise BallotRejected(BallotRejected.INVALID, problems)
     clean = normalise(selections.items())
-    rejected = eligibility_problem(voter)
+    rejected = eligibility_problem(voter, edition, timezone.now())
     if rejected:
         raise rejected
     try:

@@ -1,4 +1,6 @@
 import csv
+import logging
+import uuid
 from collections.abc import Callable
 
 from allauth.account.decorators import verified_email_required
@@ -7,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.db import InterfaceError, OperationalError, connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -27,7 +30,30 @@ def _member(request: HttpRequest) -> User:
     return request.user
 
 
+def _within_rate_limit(request: HttpRequest, action: str, user: object = None) -> bool:
+    """allauth's rate limiter, failing open when the cache behind it is unreachable.
+
+    allauth refuses when it cannot take its cache lock; for a vote, losing the ballot to a
+    cache outage is worse than a moment without rate limiting.
+    """
+    if ratelimit.consume(request, action=action, user=user):
+        return True
+    probe = f"podium:cache-probe:{uuid.uuid4().hex}"
+    cache.set(probe, 1, 5)
+    if cache.get(probe) == 1:
+        cache.delete(probe)
+        return False
+    logger.warning("rate limit for %s skipped: the cache is unreachable", action)
+    return True
+
+
+logger = logging.getLogger(__name__)
+
 TOO_FAST = "You are submitting ballots too quickly. Wait a minute, then submit again: your choices are kept below."
+DATABASE_TROUBLE = (
+    "We could not store your ballot because of a temporary server problem. Nothing was changed: "
+    "your choices are kept below, please submit again."
+)
 RECEIPT_TOO_FAST = "Too many receipt checks from your network. Wait a minute and try again."
 
 
@@ -39,14 +65,16 @@ def ballot(request: HttpRequest, edition_slug: str) -> HttpResponse:
     form = BallotForm(
         page.rules, request.POST or None, initial=BallotForm.initial_for(page.selections, page.rules, page.version)
     )
-    closed = services.voting_window_problem(edition, timezone.now())
+    now, member = timezone.now(), _member(request)
+    # Outside the window, or not eligible: the page says why, before the member fills anything in.
+    closed = services.voting_window_problem(edition, now) or services.eligibility_problem(member, edition, now)
     if request.method == "GET" or closed or not form.is_valid():
         return _ballot_page(request, edition, page, form, closed=closed, status=200 if request.method == "GET" else 400)
     if request.POST.get("step") == "edit":
         return _ballot_page(request, edition, page, form, status=200)
     if request.POST.get("step") != "submit":
         return _review_page(request, edition, page, form)
-    if not ratelimit.consume(request, action="submit_ballot", user=request.user):
+    if not _within_rate_limit(request, "submit_ballot", user=request.user):
         form.add_error(None, TOO_FAST)
         return _ballot_page(request, edition, page, form, status=429)
     try:
@@ -58,6 +86,12 @@ def ballot(request: HttpRequest, edition_slug: str) -> HttpResponse:
             client_ip=request.META.get("REMOTE_ADDR"),
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
         )
+    except (OperationalError, InterfaceError):
+        # The database went away mid-transaction: nothing was stored. Drop the broken
+        # connection so the page below can be rendered on a fresh one.
+        connection.close()
+        form.add_error(None, DATABASE_TROUBLE)
+        return _ballot_page(request, edition, page, form, status=503)
     except services.BallotRejected as rejected:
         if rejected.code == services.BallotRejected.STALE:
             fresh = selectors.ballot_page(_member(request), edition)
@@ -116,7 +150,7 @@ def ballot_done(request: HttpRequest, edition_slug: str) -> HttpResponse:
 def receipt_check(request: HttpRequest) -> HttpResponse:
     form = ReceiptForm(request.POST or None)
     result, status = None, 200
-    if request.method == "POST" and not ratelimit.consume(request, action="check_receipt"):
+    if request.method == "POST" and not _within_rate_limit(request, "check_receipt"):
         form.add_error(None, RECEIPT_TOO_FAST)
         status = 429
     elif request.method == "POST" and form.is_valid():

@@ -80,7 +80,7 @@ def test_production_values() -> None:
     )
     assert (settings["conn_max_age"], settings["health"]) == (60, True)
     assert (settings["cache"], settings["cache_location"]) == (
-        "django.core.cache.backends.redis.RedisCache",
+        "django_redis.cache.RedisCache",
         "redis://cache.internal:6379/1",
     )
     assert (settings["broker"], settings["eager"]) == ("redis://cache.internal:6379/2", False)

@@ -61,3 +61,118 @@ def test_simultaneous_changes_apply_one_at_a_time(edition) -> None:
     assert ballot.version == 2
     assert selections_of(ballot) in contents
     assert Vote.objects.filter(ballot=ballot).count() == 1
+
+
+def test_hundred_members_submitting_ten_times_at_once_leave_exactly_hundred_consistent_ballots(edition) -> None:
+    from tests.factories import UserFactory as Member
+
+    members = [Member() for _ in range(100)]
+    fund_category, fund = category(edition, "fund").pk, nominee_ids(edition, "fund")
+    wallet_category, wallet = category(edition, "wallet").pk, nominee_ids(edition, "wallet")
+    chain_category, chain = category(edition, "chain").pk, nominee_ids(edition, "chain")
+
+    def content(attempt: int) -> dict[int, list[int]]:
+        return {
+            fund_category: [fund[attempt % 3]],
+            wallet_category: [wallet[attempt % 3], wallet[(attempt + 1) % 3]],
+            chain_category: [chain[(attempt + 2) % 3], chain[attempt % 3]],
+        }
+
+    submitted = {m.pk: [content(a) for a in range(10)] for m in members}
+    jobs = [
+        lambda m=m, c=c: submit_ballot(voter=m, edition=edition, selections=c, expected_version=0)
+        for m in members
+        for c in submitted[m.pk]
+    ]
+    outcomes = _race(jobs, workers=20)
+    assert all(not isinstance(o, Exception) or isinstance(o, BallotRejected) for o in outcomes)
+    assert {o.code for o in outcomes if isinstance(o, BallotRejected)} <= {"stale"}
+    assert Ballot.objects.filter(edition=edition).count() == 100
+    for ballot in Ballot.objects.filter(edition=edition):
+        assert selections_of(ballot) in submitted[ballot.voter_id]
+        assert Vote.objects.filter(ballot=ballot).count() == 5
+        assert set(Vote.objects.filter(ballot=ballot).values_list("category__edition_id", flat=True)) == {edition.pk}
+
+
+def test_ballots_racing_the_close_of_voting_are_stored_before_it_or_refused(edition) -> None:
+    import time
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from awards.models import Edition
+    from tests.factories import UserFactory as Member
+
+    closes_at = timezone.now() + timedelta(milliseconds=400)
+    Edition.objects.filter(pk=edition.pk).update(voting_closes_at=closes_at)
+    edition.refresh_from_db()
+    fund_category, fund = category(edition, "fund").pk, nominee_ids(edition, "fund")
+    members = [Member() for _ in range(40)]
+
+    def late_submit(member, delay: float):
+        time.sleep(delay)
+        return submit_ballot(voter=member, edition=edition, selections={fund_category: [fund[0]]}, expected_version=0)
+
+    jobs = [lambda m=m, d=i * 0.02: late_submit(m, d) for i, m in enumerate(members)]
+    outcomes = _race(jobs, workers=20)
+    refused = [o for o in outcomes if isinstance(o, BallotRejected)]
+    assert {r.code for r in refused} <= {"closed"}
+    assert all(r.problems[None][0].startswith("Voting in Open Awards closed on") for r in refused)
+    stored = Ballot.objects.filter(edition=edition)
+    assert stored.count() + len(refused) == 40
+    assert all(b.updated_at < closes_at for b in stored)
+
+
+def test_two_recomputes_at_once_give_one_snapshot_and_no_duplicate_history(edition) -> None:
+    from voting.models import ResultsRelease
+    from voting.recompute import recompute_edition
+
+    fund_category, fund = category(edition, "fund").pk, nominee_ids(edition, "fund")
+    for i in range(5):
+        submit_ballot(
+            voter=UserFactory(), edition=edition, selections={fund_category: [fund[i % 2]]}, expected_version=0
+        )
+    ResultsRelease.objects.all().delete()
+    outcomes = _race([lambda: recompute_edition(edition.pk) for _ in range(6)], workers=6)
+    assert len({o.pk for o in outcomes}) == 1
+    assert ResultsRelease.objects.filter(edition=edition).count() == 1
+
+
+def test_ballot_changes_racing_a_recompute_never_produce_a_mixed_snapshot(edition) -> None:
+    """Each ballot moves all its votes together; a snapshot must never split one ballot."""
+    from voting.models import CategoryResult, ResultsState
+    from voting.recompute import recompute_edition
+
+    fund_category, fund = category(edition, "fund").pk, nominee_ids(edition, "fund")
+    chain_category, chain = category(edition, "chain").pk, nominee_ids(edition, "chain")
+    voters = [UserFactory() for _ in range(20)]
+    for voter in voters:
+        submit_ballot(
+            voter=voter,
+            edition=edition,
+            selections={fund_category: [fund[0]], chain_category: [chain[0]]},
+            expected_version=0,
+        )
+    switch = [
+        lambda v=v: submit_ballot(
+            voter=v,
+            edition=edition,
+            selections={fund_category: [fund[1]], chain_category: [chain[1]]},
+            expected_version=1,
+        )
+        for v in voters
+    ]
+    recomputes = [lambda: recompute_edition(edition.pk) for _ in range(10)]
+    _race(switch + recomputes, workers=15)
+    recompute_edition(edition.pk)
+    for release in edition.results_releases.all():
+        results = {
+            r.category_id: {s["nominee"]: s["score"] for s in r.standings}
+            for r in CategoryResult.objects.filter(release=release)
+        }
+        # Every voter switched fund and chain in one transaction: the two counts always agree.
+        assert results[fund_category][fund[1]] == results[chain_category][chain[1]]
+    final = ResultsState.objects.get(edition=edition).current_release
+    assert {
+        s["nominee"]: s["score"] for s in CategoryResult.objects.get(release=final, category_id=fund_category).standings
+    }[fund[1]] == 20

@@ -1,0 +1,216 @@
+"""Faults on real services: a vote the server acknowledged is never lost."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from config.celery import app
+from tests.factories import UserFactory
+from tests.voting.conftest import category, nominee_ids
+from voting.models import Ballot, CategoryResult, ResultsState, Vote
+from voting.tasks import sweep_editions_task
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _ballot_post(edition, fund_index: int = 0) -> dict[str, str]:
+    return {
+        "version": "0",
+        "step": "submit",
+        f"category-{category(edition, 'fund').pk}": str(nominee_ids(edition, "fund")[fund_index]),
+    }
+
+
+def _wait(predicate, timeout: float = 45.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def _admin_connection():
+    import psycopg
+
+    db = connection.settings_dict
+    return psycopg.connect(
+        dbname=db["NAME"],
+        host=db.get("HOST") or "127.0.0.1",
+        port=db.get("PORT") or 5432,
+        user=db.get("USER") or "postgres",
+        password=db.get("PASSWORD") or None,
+        autocommit=True,
+    )
+
+
+def _release_ballots(edition) -> int | None:
+    state = ResultsState.objects.select_related("current_release").filter(edition=edition).first()
+    return state.current_release.ballots_counted if state and state.current_release else None
+
+
+def _use_broker(url: str) -> None:
+    """Point the web side's Celery app at another broker URL; pools are rebuilt lazily."""
+    app.conf.broker_url = url
+    app.amqp._producer_pool = None
+    app._pool = None
+
+
+@pytest.fixture
+def dead_broker():
+    """A broker URL where nothing listens, for the duration of a test."""
+    previous = app.conf.broker_url
+    _use_broker("amqp://guest:guest@127.0.0.1:1//")
+    yield
+    _use_broker(previous)
+
+
+@pytest.mark.broker
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_broker_down_ballots_are_still_accepted_and_the_leaderboard_catches_up(
+    edition, celery_worker_process, dead_broker
+) -> None:
+    timings = []
+    for index in range(3):
+        client = Client()
+        client.force_login(UserFactory())
+        started = time.monotonic()
+        response = client.post(reverse("voting:ballot", args=[edition.slug]), _ballot_post(edition, index))
+        timings.append(time.monotonic() - started)
+        assert response.status_code == 302
+    print(f"ballot requests with the broker down took {', '.join(f'{t:.2f}' for t in timings)} s")
+    assert Ballot.objects.filter(edition=edition).count() == 3
+    assert ResultsState.objects.get(edition=edition).stale_since is not None
+    assert _release_ballots(edition) is None
+
+    _use_broker(os.environ["CELERY_BROKER_URL"])  # the broker is back
+    sweep_editions_task.apply_async(queue=celery_worker_process)  # beat's periodic sweep, run once
+    assert _wait(lambda: _release_ballots(edition) == 3), "leaderboard did not catch up"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_cache_down_pages_render_and_votes_are_stored(edition, settings, client: Client) -> None:
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.2, "SOCKET_TIMEOUT": 0.2, "IGNORE_EXCEPTIONS": True},
+        }
+    }
+    assert client.get(reverse("voting:results", args=[edition.slug])).status_code == 200
+    assert client.get(edition.get_absolute_url()).status_code == 200
+    client.force_login(UserFactory())
+    response = client.post(reverse("voting:ballot", args=[edition.slug]), _ballot_post(edition))
+    assert response.status_code == 302
+    assert Ballot.objects.filter(edition=edition).count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_database_connection_lost_mid_submission_shows_try_again_and_saves_nothing(edition, client: Client) -> None:
+    client.force_login(UserFactory())
+
+    def kill_on_vote_insert(execute, sql, params, many, context):
+        if sql.startswith('INSERT INTO "voting_vote"'):
+            with _admin_connection() as admin:
+                admin.execute("SELECT pg_terminate_backend(%s)", [connection.connection.info.backend_pid])
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(kill_on_vote_insert):
+        response = client.post(reverse("voting:ballot", args=[edition.slug]), _ballot_post(edition))
+    assert response.status_code == 503
+    assert "temporary server problem. Nothing was changed" in response.content.decode()
+    connection.close()
+    assert Ballot.objects.count() == 0
+    assert Vote.objects.count() == 0
+
+
+@pytest.mark.broker
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_worker_killed_mid_recompute_leaves_no_partial_snapshot_and_the_next_run_is_right(
+    edition, celery_worker_process
+) -> None:
+    """A second worker picks the recompute up while a table lock holds it mid-way; SIGKILL it."""
+    fund_category, fund = category(edition, "fund").pk, nominee_ids(edition, "fund")
+    from voting.services import submit_ballot
+
+    for index in range(4):
+        submit_ballot(
+            voter=UserFactory(), edition=edition, selections={fund_category: [fund[index % 2]]}, expected_version=0
+        )
+    assert _wait(lambda: _release_ballots(edition) == 4)
+    queue = "podium-kill-test"
+    env = {**os.environ, "CELERY_TASK_DEFAULT_QUEUE": queue}
+    db = connection.settings_dict
+    env["DATABASE_URL"] = (
+        f"postgres://{db.get('USER') or 'postgres'}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+    )
+    celery = str(Path(sys.executable).parent / "celery")
+    command = [
+        celery,
+        "-A",
+        "config",
+        "worker",
+        "-P",
+        "solo",
+        "-Q",
+        queue,
+        "-n",
+        f"{queue}-{os.getpid()}@%h",
+        "--without-gossip",
+        "--without-mingle",
+        "-l",
+        "WARNING",
+    ]
+    import psycopg
+
+    db_settings = connection.settings_dict
+    locker = psycopg.connect(
+        dbname=db_settings["NAME"],
+        host=db_settings.get("HOST") or "127.0.0.1",
+        port=db_settings.get("PORT") or 5432,
+        user=db_settings.get("USER") or "postgres",
+    )
+    locker.execute("LOCK TABLE voting_categoryresult IN ACCESS EXCLUSIVE MODE")
+    # Flag the edition stale first so this ballot's commit queues nothing for the other worker.
+    ResultsState.objects.filter(edition=edition).update(stale_since=timezone.now())
+    submit_ballot(voter=UserFactory(), edition=edition, selections={fund_category: [fund[1]]}, expected_version=0)
+    from voting.tasks import recompute_edition_task
+
+    worker = subprocess.Popen(command, cwd=ROOT, env=env)
+    try:
+        recompute_edition_task.apply_async(args=[edition.pk], queue=queue)
+        with _admin_connection() as admin:
+            blocked = "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'voting_categoryresult'::regclass"
+            assert _wait(lambda: admin.execute(blocked).fetchone()[0] > 0, timeout=60), (
+                "worker never reached the switch"
+            )
+        worker.send_signal(signal.SIGKILL)  # mid-way: its release row is written but not committed
+        worker.wait(timeout=10)
+    finally:
+        locker.rollback()
+        locker.close()
+        if worker.poll() is None:
+            worker.kill()
+        with app.connection_for_write() as broker:
+            broker.default_channel.queue_delete(queue)
+    current = ResultsState.objects.select_related("current_release").get(edition=edition).current_release
+    assert current.ballots_counted == 4  # readers still see the old, whole snapshot
+    assert CategoryResult.objects.filter(release=current).count() == 3
+    # The next run (redelivered message, or the sweep) produces the correct snapshot.
+    sweep_editions_task.apply_async(queue=celery_worker_process)
+    assert _wait(lambda: _release_ballots(edition) == 5)
+    latest = ResultsState.objects.get(edition=edition).current_release
+    assert CategoryResult.objects.filter(release=latest).count() == 3
