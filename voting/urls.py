@@ -1,6 +1,6 @@
 from django.urls import path
 
-from voting import views
+from voting import sharing, views
 
 app_name = "voting"
 
@@ -15,5 +15,12 @@ urlpatterns = [
         "editions/<slug:edition_slug>/results/<slug:category_slug>/",
         views.category_results,
         name="category_results",
+    ),
+    path("embed/editions/<slug:edition_slug>/<slug:category_slug>/", sharing.embed_category, name="embed_category"),
+    path("editions/<slug:edition_slug>/share.png", sharing.edition_share_image, name="edition_share_image"),
+    path(
+        "editions/<slug:edition_slug>/results/<slug:category_slug>/share.png",
+        sharing.category_share_image,
+        name="category_share_image",
     ),
 ]

@@ -1,0 +1,113 @@
+"""Embeds may be framed by anyone; nothing else may be framed. Share images follow the visibility rule."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from PIL import Image
+
+from awards.models import ResultsVisibility
+from tests.factories import CategoryFactory, EditionFactory, NomineeFactory, StaffFactory, UserFactory
+from voting.recompute import recompute_edition
+from voting.services import submit_ballot
+
+pytestmark = pytest.mark.django_db
+
+EMBED = "/embed/editions/moon-awards-2024/top-bitcoin-etfs-2024/"
+
+
+@pytest.fixture
+def demo() -> None:
+    call_command("load_demo", verbosity=0)
+
+
+def _frame_ancestors(response) -> str:
+    directives = dict(
+        part.strip().split(" ", 1) for part in response["Content-Security-Policy"].split(";") if " " in part.strip()
+    )
+    return directives["frame-ancestors"]
+
+
+def test_embed_card_may_be_framed_anywhere(client: Client, demo) -> None:
+    response = client.get(EMBED)
+    assert response.status_code == 200
+    assert "X-Frame-Options" not in response
+    assert _frame_ancestors(response) == "*"
+    assert "script-src 'self'" in response["Content-Security-Policy"]  # the rest of the policy stays
+    page = response.content.decode()
+    assert "BlackRock" in page and "49.7%" in page and "Valkyrie" not in page  # top five only
+    assert 'href="http://testserver/editions/moon-awards-2024/results/top-bitcoin-etfs-2024/"' in page
+    assert "/static/voting/embed.css" in page and "<script" not in page and "style=" not in page
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/editions/moon-awards-2024/",
+        "/editions/moon-awards-2024/results/",
+        "/editions/moon-awards-2024/results/top-bitcoin-etfs-2024/",
+        "/accounts/login/",
+        "/api/v1/docs",
+        "/api/v1/editions",
+    ],
+)
+def test_every_other_page_refuses_framing(client: Client, demo, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response["X-Frame-Options"] == "DENY"
+    assert _frame_ancestors(response) == "'none'"
+
+
+@pytest.fixture
+def hidden() -> None:
+    edition = EditionFactory(slug="hidden", results_visibility=ResultsVisibility.AFTER_CLOSE)
+    category = CategoryFactory(edition=edition, slug="funds", title="Best fund")
+    nominee = NomineeFactory(category=category, name="Secret Leader")
+    submit_ballot(voter=UserFactory(), edition=edition, selections={category.pk: [nominee.pk]}, expected_version=0)
+    recompute_edition(edition.pk)
+
+
+def test_hidden_results_are_not_embedded_or_drawn(client: Client, hidden) -> None:
+    assert client.get("/embed/editions/hidden/funds/").status_code == 404
+    assert client.get("/editions/hidden/results/funds/share.png").status_code == 404
+    edition_image = client.get("/editions/hidden/share.png")
+    assert edition_image.status_code == 200  # the edition's card, without any result
+    client.force_login(StaffFactory())
+    assert client.get("/embed/editions/hidden/funds/").status_code == 200
+
+
+def test_draft_edition_has_no_embed_or_image(client: Client) -> None:
+    category = CategoryFactory(edition=EditionFactory(slug="draft", is_public=False), slug="funds")
+    NomineeFactory(category=category)
+    for path in (
+        "/embed/editions/draft/funds/",
+        "/editions/draft/share.png",
+        "/editions/draft/results/funds/share.png",
+    ):
+        assert client.get(path).status_code == 404
+
+
+def test_share_images_are_pngs_of_the_right_size(client: Client, demo) -> None:
+    for path in (
+        "/editions/moon-awards-2024/results/top-bitcoin-etfs-2024/share.png",
+        "/editions/moon-awards-2024/share.png",
+    ):
+        response = client.get(path)
+        assert response.status_code == 200 and response["Content-Type"] == "image/png"
+        assert Image.open(io.BytesIO(response.content)).size == (1200, 630)
+        assert client.get(path).content == response.content  # cached until the next snapshot
+
+
+def test_hostile_names_are_drawn_not_interpreted(client: Client) -> None:
+    edition = EditionFactory(slug="odd")
+    category = CategoryFactory(edition=edition, slug="c", title="<script>alert(1)</script>" + "x" * 300)
+    nominee = NomineeFactory(category=category, name="Robert'); DROP TABLE--\x00\u202e\n" + "名" * 50)
+    submit_ballot(voter=UserFactory(), edition=edition, selections={category.pk: [nominee.pk]}, expected_version=0)
+    recompute_edition(edition.pk)
+    response = client.get("/editions/odd/results/c/share.png")
+    assert response.status_code == 200
+    assert Image.open(io.BytesIO(response.content)).format == "PNG"
+    embed = client.get("/embed/editions/odd/c/").content.decode()
+    assert "<script>alert" not in embed and "&lt;script&gt;alert(1)&lt;/script&gt;" in embed
