@@ -49,6 +49,7 @@ class EditionAdmin(admin.ModelAdmin[Edition]):
             {"fields": (("nominations_open_at", "nominations_close_at"), ("voting_opens_at", "voting_closes_at"))},
         ),
         ("Results", {"fields": ("results_visibility", "published_at")}),
+        ("Who may vote", {"fields": ("min_account_age_days", "allowed_email_domains")}),
     )
 
     @admin.action(description="Publish results of the selected editions now")

@@ -1,7 +1,7 @@
 """Editions, their categories and nominees: what staff curate and visitors browse."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import ClassVar
 
 from django.db import models
@@ -67,6 +67,16 @@ class Edition(models.Model):
     is_public = models.BooleanField(
         "public", default=False, help_text="Listed for visitors. Keep unticked while the edition is being curated."
     )
+    min_account_age_days = models.PositiveSmallIntegerField(
+        "minimum account age (days)",
+        default=0,
+        help_text="Members whose account is younger than this when they vote are refused (0: no minimum).",
+    )
+    allowed_email_domains = models.TextField(
+        blank=True,
+        help_text="Only members with an e-mail address at one of these domains may vote (one per line or "
+        "comma-separated; subdomains included). Empty: any domain. A verified address is always required.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects: ClassVar[EditionQuerySet] = EditionQuerySet.as_manager()  # type: ignore[assignment]
@@ -126,6 +136,23 @@ class Edition(models.Model):
     @property
     def phase(self) -> Phase:
         return self.phase_at(timezone.now())
+
+    @property
+    def email_domains(self) -> list[str]:
+        """The allow-list of e-mail domains, normalised (empty: any domain)."""
+        raw = self.allowed_email_domains.replace(",", "\n").splitlines()
+        return sorted({d.strip().lower().lstrip("@").rstrip(".") for d in raw if d.strip()})
+
+    def allows_email(self, email: str) -> bool:
+        """Whether the allow-list admits this address (its domain, or a subdomain of a listed one)."""
+        domains = self.email_domains
+        if not domains:
+            return True
+        domain = email.rpartition("@")[2].lower().rstrip(".")
+        return any(domain == d or domain.endswith("." + d) for d in domains)
+
+    def account_old_enough_at(self, joined_at: datetime, now: datetime) -> bool:
+        return now - joined_at >= timedelta(days=self.min_account_age_days)
 
     def is_voting_open_at(self, now: datetime) -> bool:
         return self.voting_opens_at <= now < self.voting_closes_at

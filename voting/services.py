@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 from allauth.account.models import EmailAddress
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.template.defaultfilters import pluralize
 from django.utils.formats import date_format
 
 from accounts.models import User
@@ -75,7 +74,7 @@ def eligibility_problem(voter: User, edition: Edition, now: datetime) -> BallotR
         days = edition.min_account_age_days
         return BallotRejected.general(
             BallotRejected.NOT_ELIGIBLE,
-            f"Voting in {edition.name} is open to accounts at least {days} day{pluralize(days)} old "
+            f"Voting in {edition.name} is open to accounts at least {days} {'day' if days == 1 else 'days'} old "
             f"when they vote. Yours can vote from {when}.",
         )
     if not edition.allows_email(voter.email):
