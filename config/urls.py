@@ -1,15 +1,26 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
+from awards.sitemaps import CategorySitemap, EditionSitemap
 from config.api import api_not_found, api_urls
+from voting.sitemaps import CategoryResultsSitemap, ResultsSitemap
 
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 admin.site.site_header = "Podium administration"
 admin.site.site_title = "Podium admin"
 admin.site.index_title = "Curate editions, review ballots, publish results"
 
+SITEMAPS = {
+    "editions": EditionSitemap,
+    "categories": CategorySitemap,
+    "results": ResultsSitemap,
+    "category-results": CategoryResultsSitemap,
+}
+
 urlpatterns = [
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),

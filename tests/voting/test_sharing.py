@@ -111,3 +111,58 @@ def test_hostile_names_are_drawn_not_interpreted(client: Client) -> None:
     assert Image.open(io.BytesIO(response.content)).format == "PNG"
     embed = client.get("/embed/editions/odd/c/").content.decode()
     assert "<script>alert" not in embed and "&lt;script&gt;alert(1)&lt;/script&gt;" in embed
+
+
+def _meta(page: str, attribute: str, name: str) -> str:
+    import re
+
+    match = re.search(rf'<meta {attribute}="{re.escape(name)}" content="([^"]*)">', page)
+    assert match, name
+    return match.group(1)
+
+
+def test_results_page_has_open_graph_and_twitter_tags(client: Client, demo) -> None:
+    page = client.get("/editions/moon-awards-2024/results/top-bitcoin-etfs-2024/").content.decode()
+    assert _meta(page, "property", "og:title") == "Top Bitcoin ETFs in 2024 · Moon Awards 2024 results"
+    assert _meta(page, "property", "og:description").startswith(
+        "BlackRock secured the top position with 49.7% of the total votes."
+    )
+    image = "http://testserver/editions/moon-awards-2024/results/top-bitcoin-etfs-2024/share.png"
+    assert _meta(page, "property", "og:image") == image == _meta(page, "name", "twitter:image")
+    assert _meta(page, "name", "twitter:card") == "summary_large_image"
+    assert (
+        _meta(page, "property", "og:url")
+        == "http://testserver/editions/moon-awards-2024/results/top-bitcoin-etfs-2024/"
+    )
+    overview = client.get("/editions/moon-awards-2024/results/").content.decode()
+    assert _meta(overview, "property", "og:image") == "http://testserver/editions/moon-awards-2024/share.png"
+    assert "Top Bitcoin ETFs in 2024: BlackRock" in _meta(overview, "property", "og:description")
+    edition = client.get("/editions/moon-awards-2025/").content.decode()
+    assert _meta(edition, "property", "og:title") == "Moon Awards 2025"
+    assert _meta(edition, "name", "twitter:image") == "http://testserver/editions/moon-awards-2025/share.png"
+    assert page.count('<meta name="description"') == 1
+
+
+def test_meta_tags_escape_hostile_text(client: Client) -> None:
+    EditionFactory(slug="odd", name='Odd "Awards" <b>', description='Say "hi" <script>')
+    page = client.get("/editions/odd/").content.decode()
+    assert _meta(page, "property", "og:title") == "Odd &quot;Awards&quot; &lt;b&gt;"
+    assert "<script>" not in page.split("</head>")[0]
+
+
+def test_sitemap_lists_public_pages_only(client: Client, demo, hidden) -> None:
+    EditionFactory(slug="draft", is_public=False, results_visibility=ResultsVisibility.LIVE)
+    response = client.get("/sitemap.xml")
+    assert response.status_code == 200 and response["Content-Type"] == "application/xml"
+    body = response.content.decode()
+    for expected in (
+        "http://testserver/editions/moon-awards-2024/",
+        "http://testserver/editions/moon-awards-2024/results/",
+        "http://testserver/editions/moon-awards-2024/results/top-bitcoin-etfs-2024/",
+        "http://testserver/editions/moon-awards-2025/results/",  # live results
+        "http://testserver/editions/moon-awards-2024/categories/top-bitcoin-etfs-2024/",
+        "http://testserver/editions/hidden/",
+    ):
+        assert f"<loc>{expected}</loc>" in body
+    assert "/editions/draft/" not in body
+    assert "/editions/hidden/results/" not in body
