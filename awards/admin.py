@@ -1,6 +1,10 @@
+from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -9,9 +13,18 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 
+from accounts.models import User
 from awards.forms import NomineeCsvForm
-from awards.models import Category, Edition, Nominee
+from awards.models import Category, Edition, Nomination, NominationStatus, Nominee
+from awards.nominations import (
+    NominationRefused,
+    approve_nomination,
+    merge_nomination,
+    reject_nomination,
+    undo_review,
+)
 from awards.services import ImportRejected, import_nominees_csv
+from voting.forms import ReasonForm
 from voting.results import forget_cached_results
 from voting.services import publish_results, unpublish_results
 
@@ -148,3 +161,163 @@ class NomineeAdmin(admin.ModelAdmin[Nominee]):
     list_filter = ("active", "category__edition", "category")
     list_select_related = ("category",)
     search_fields = ("name", "product_name", "ticker")
+
+
+class NomineeChoiceForm(forms.Form):
+    nominee = forms.ModelChoiceField(queryset=Nominee.objects.none(), label="Merge into")
+
+    def __init__(self, category: Category, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["nominee"].queryset = category.nominees.order_by("order", "id")  # type: ignore[attr-defined]
+
+
+def _staff(request: HttpRequest) -> User:
+    if not isinstance(request.user, User):
+        raise PermissionDenied
+    return request.user
+
+
+@admin.register(Nomination)
+class NominationAdmin(admin.ModelAdmin[Nomination]):
+    """Review of community suggestions: most-asked-for first; approve, merge, reject, undo."""
+
+    list_display = ("name", "category", "edition", "supporter_count", "status", "outcome", "created_at")
+    list_filter = ("status", "category__edition", "category")
+    list_select_related = ("category__edition", "nominee")
+    search_fields = ("name", "product_name", "why")
+    actions = ("approve_selected", "merge_selected", "reject_selected", "undo_selected")
+    readonly_fields = (
+        "category",
+        "name",
+        "product_name",
+        "link",
+        "why",
+        "suggested_by",
+        "created_at",
+        "status",
+        "nominee",
+        "review_reason",
+        "reviewed_by",
+        "reviewed_at",
+    )
+    exclude = ("created_nominee",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Nomination]:
+        # Not super(): it would order by the annotation before adding it.
+        return Nomination.objects.annotate(supporters=Count("supports")).order_by(*self.get_ordering(request))
+
+    def get_ordering(self, request: HttpRequest) -> tuple[str, ...]:
+        return ("-supporters", "-created_at")  # the most asked-for suggestions first
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # changes go through the review actions only
+
+    def has_review_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("awards.review_nomination")
+
+    @admin.display(description="members", ordering="supporters")
+    def supporter_count(self, nomination: Nomination) -> int:
+        return nomination.supporters  # type: ignore[attr-defined,no-any-return]
+
+    @admin.display(description="edition", ordering="category__edition")
+    def edition(self, nomination: Nomination) -> Edition:
+        return nomination.category.edition
+
+    @admin.display(description="outcome")
+    def outcome(self, nomination: Nomination) -> str:
+        if nomination.status == NominationStatus.APPROVED and nomination.nominee:
+            return f"{'created' if nomination.created_nominee else 'merged into'} {nomination.nominee.name}"
+        return nomination.review_reason
+
+    def _each(self, request: HttpRequest, queryset: QuerySet[Nomination], review: Callable[[Nomination], str]) -> None:
+        for nomination in queryset.select_related("category"):
+            try:
+                self.message_user(request, review(nomination), messages.SUCCESS)
+            except NominationRefused as refused:
+                self.message_user(request, refused.message, messages.ERROR)
+
+    @admin.action(description="Approve as new nominees", permissions=["review"])
+    def approve_selected(self, request: HttpRequest, queryset: QuerySet[Nomination]) -> None:
+        by = _staff(request)
+
+        def review(nomination: Nomination) -> str:
+            nominee = approve_nomination(nomination=nomination, by=by)
+            return f"“{nominee.name}” is now a nominee in {nomination.category.title}."
+
+        self._each(request, queryset, review)
+
+    @admin.action(description="Reject…", permissions=["review"])
+    def reject_selected(self, request: HttpRequest, queryset: QuerySet[Nomination]) -> HttpResponse | None:
+        form = ReasonForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            by, reason = _staff(request), form.cleaned_data["reason"]
+
+            def review(nomination: Nomination) -> str:
+                reject_nomination(nomination=nomination, reason=reason, by=by)
+                return f"“{nomination.name}” rejected."
+
+            self._each(request, queryset, review)
+            return None
+        return self._intermediate(
+            request, queryset, "reject_selected", "Reject suggestions", form, "admin/voting/ask_reason.html"
+        )
+
+    @admin.action(description="Merge into an existing nominee…", permissions=["review"])
+    def merge_selected(self, request: HttpRequest, queryset: QuerySet[Nomination]) -> HttpResponse | None:
+        categories = set(queryset.values_list("category", flat=True))
+        if len(categories) != 1:
+            self.message_user(request, "Select suggestions of one category to merge.", messages.ERROR)
+            return None
+        category = Category.objects.get(pk=categories.pop())
+        form = NomineeChoiceForm(category, request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            by, into = _staff(request), form.cleaned_data["nominee"]
+
+            def review(nomination: Nomination) -> str:
+                merge_nomination(nomination=nomination, into=into, by=by)
+                return f"“{nomination.name}” merged into {into.name}."
+
+            self._each(request, queryset, review)
+            return None
+        return self._intermediate(
+            request,
+            queryset,
+            "merge_selected",
+            f"Merge into a nominee of {category.title}",
+            form,
+            "admin/voting/ask_reason.html",
+        )
+
+    @admin.action(description="Undo review (back to pending)", permissions=["review"])
+    def undo_selected(self, request: HttpRequest, queryset: QuerySet[Nomination]) -> None:
+        by = _staff(request)
+
+        def review(nomination: Nomination) -> str:
+            undo_review(nomination=nomination, by=by)
+            return f"“{nomination.name}” is awaiting review again."
+
+        self._each(request, queryset, review)
+
+    def _intermediate(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Nomination],
+        action: str,
+        title: str,
+        form: forms.Form,
+        template: str,
+    ) -> HttpResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "opts": self.model._meta,
+            "form": form,
+            "ids": list(queryset.values_list("pk", flat=True)),
+            "action": action,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "note": "The members who suggested these will see the outcome on their nominations page.",
+        }
+        return TemplateResponse(request, template, context)

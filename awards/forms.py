@@ -1,4 +1,8 @@
+from typing import Any
+
 from django import forms
+
+from awards.models import Category, Edition
 
 MAX_CSV_BYTES = 1_000_000
 
@@ -17,3 +21,17 @@ class NomineeCsvForm(forms.Form):
             return str(upload.read().decode("utf-8-sig"))
         except UnicodeDecodeError:
             raise forms.ValidationError("The file is not UTF-8 text. Save it as “CSV UTF-8” and try again.") from None
+
+
+class NominationForm(forms.Form):
+    """A member's suggestion: which category, who, and why."""
+
+    category = forms.ModelChoiceField(queryset=Category.objects.none(), empty_label="Choose a category")
+    name = forms.CharField(max_length=120, help_text="The company, project or person you suggest.")
+    product_name = forms.CharField(max_length=160, required=False, label="Product or fund")
+    link = forms.URLField(required=False, assume_scheme="https", label="Link")
+    why = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=2000, label="Why they deserve it")
+
+    def __init__(self, edition: Edition, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = edition.categories.order_by("order", "id")  # type: ignore[attr-defined]

@@ -2,8 +2,9 @@
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import ClassVar
+from typing import Any, ClassVar
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -244,3 +245,88 @@ class Nominee(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+def fold_name(name: str) -> str:
+    """A name as duplicates are compared: spacing collapsed, case folded ("  Black  Rock" → "black rock")."""
+    return " ".join(name.split()).casefold()
+
+
+class NominationStatus(models.TextChoices):
+    PENDING = "pending", "Awaiting review"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+class Nomination(models.Model):
+    """A member's suggestion of a nominee for a category, awaiting or after staff review.
+
+    One row per distinct (folded) name in a category: a second member suggesting the same
+    thing supports the existing suggestion instead (`NominationSupport`), which is how staff
+    see how many members asked for it.
+    """
+
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="nominations")
+    name = models.CharField(max_length=120)
+    name_key = models.CharField(max_length=120, editable=False, help_text="The name folded for duplicate checks.")
+    product_name = models.CharField(max_length=160, blank=True)
+    link = models.URLField(blank=True)
+    why = models.TextField("why", max_length=2000)
+    suggested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="nominations"
+    )
+    created_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=NominationStatus.choices, default=NominationStatus.PENDING)
+    nominee = models.ForeignKey(
+        Nominee,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="nominations",
+        help_text="Approved: the nominee this suggestion became or was merged into.",
+    )
+    created_nominee = models.BooleanField(default=False, help_text="Approval created the nominee (undo removes it).")
+    review_reason = models.TextField(blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("category", "-created_at")
+        permissions = [("review_nomination", "Can approve, merge and reject nominations")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=("category", "name_key"),
+                name="nomination_name_unique_in_category",
+                violation_error_message="This name has already been suggested in this category.",
+            ),
+            models.CheckConstraint(condition=~Q(name_key=""), name="nomination_name_not_blank"),
+            models.CheckConstraint(
+                condition=~Q(status=NominationStatus.REJECTED) | ~Q(review_reason=""),
+                name="nomination_rejection_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.name_key = fold_name(self.name)
+        super().save(*args, **kwargs)
+
+
+class NominationSupport(models.Model):
+    """A member asking for a suggested nominee (the suggester included)."""
+
+    nomination = models.ForeignKey(Nomination, on_delete=models.CASCADE, related_name="supports")
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=("nomination", "member"), name="nomination_support_once_per_member"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} supports {self.nomination_id}"

@@ -8,7 +8,7 @@ from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 
 from accounts.models import User
-from awards.models import Category, Edition, Nominee, Phase
+from awards.models import Category, Edition, Nomination, NominationStatus, NominationSupport, Nominee, Phase
 
 Viewer = User | AnonymousUser
 
@@ -71,3 +71,23 @@ def get_category_for(viewer: Viewer, edition: Edition, slug: str) -> Category:
         return edition.categories.prefetch_related(active_nominees).get(slug=slug)
     except Category.DoesNotExist:
         raise Http404("No such category") from None
+
+
+def nominations_of(member: User) -> list[Nomination]:
+    """The suggestions a member made or supported, newest first, with their outcome and support count."""
+    return list(
+        Nomination.objects.filter(pk__in=NominationSupport.objects.filter(member=member).values("nomination"))
+        .select_related("category__edition", "nominee")
+        .annotate(supporters=Count("supports"))
+        .order_by("-created_at", "-id")
+    )
+
+
+def open_suggestions(edition: Edition) -> list[Nomination]:
+    """Pending suggestions of an edition (for members to support), most supported first."""
+    return list(
+        Nomination.objects.filter(category__edition=edition, status=NominationStatus.PENDING)
+        .select_related("category")
+        .annotate(supporters=Count("supports"))
+        .order_by("category__order", "-supporters", "name")
+    )

@@ -1,8 +1,16 @@
+from allauth.account.decorators import verified_email_required
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
 
-from awards import selectors
+from accounts.models import User
+from awards import nominations, selectors
+from awards.forms import NominationForm
+from awards.models import Nomination, Nominee
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -44,3 +52,60 @@ def category_detail(request: HttpRequest, edition_slug: str, category_slug: str)
         "phase_ends_at": window.ends_at,
     }
     return render(request, "awards/category_detail.html", context)
+
+
+def _member(request: HttpRequest) -> User:
+    if not isinstance(request.user, User):
+        raise PermissionDenied
+    return request.user
+
+
+@verified_email_required  # type: ignore[untyped-decorator]
+@require_http_methods(["GET", "POST"])
+def nominate(request: HttpRequest, edition_slug: str) -> HttpResponse:
+    """Suggest a nominee while nominations are open; a duplicate points at what already exists."""
+    edition = selectors.get_edition_for(request.user, edition_slug)
+    form = NominationForm(edition, request.POST or None)
+    existing = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            nomination = nominations.suggest_nominee(member=_member(request), **form.cleaned_data)
+        except nominations.NominationRefused as refused:
+            form.add_error(None, refused.message)
+            existing = refused.existing
+        else:
+            messages.success(request, f"Thank you: “{nomination.name}” is suggested. Staff will review it.")
+            return redirect("awards:my_nominations")
+    context = {
+        "edition": edition,
+        "form": form,
+        "existing_suggestion": existing if isinstance(existing, Nomination) else None,
+        "existing_nominee": existing if isinstance(existing, Nominee) else None,
+        "is_open": edition.is_nominating_at(timezone.now()),
+        "suggestions": selectors.open_suggestions(edition),
+    }
+    return render(request, "awards/nominations/nominate.html", context, status=400 if form.errors else 200)
+
+
+@verified_email_required  # type: ignore[untyped-decorator]
+@require_POST
+def support_nomination(request: HttpRequest, nomination_id: int) -> HttpResponse:
+    nomination = get_object_or_404(
+        Nomination.objects.select_related("category__edition"),
+        pk=nomination_id,
+        category__edition__in=selectors.editions_visible_to(request.user),
+    )
+    try:
+        added = nominations.support_nomination(member=_member(request), nomination=nomination)
+    except nominations.NominationRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        note = "Your support is counted" if added else "You already support this suggestion"
+        messages.success(request, f"{note}: “{nomination.name}”.")
+    return redirect("awards:nominate", edition_slug=nomination.category.edition.slug)
+
+
+@login_required
+def my_nominations(request: HttpRequest) -> HttpResponse:
+    mine = selectors.nominations_of(_member(request))
+    return render(request, "awards/nominations/mine.html", {"nominations": mine})
