@@ -5,6 +5,7 @@ from typing import Any
 
 from allauth.account.adapter import get_adapter
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI, Swagger
@@ -34,7 +35,11 @@ class AddressThrottle(_SettingsThrottle):
     setting = "PODIUM_API_RATE_LIMIT_ADDRESS"
 
     def get_cache_key(self, request: HttpRequest) -> str | None:
-        return f"api-rl:address:{get_adapter().get_client_ip(request)}"
+        try:
+            address = get_adapter().get_client_ip(request)
+        except PermissionDenied:  # no address at all (a misconfigured proxy): one shared bucket
+            address = "unknown"
+        return f"api-rl:address:{address}"
 
 
 class TokenThrottle(_SettingsThrottle):
