@@ -4,11 +4,8 @@ Tests marked `postgres`, `broker` or `browser` need a real service. Without it t
 with the reason; with PODIUM_REQUIRE_SERVICES=1 (CI) a missing service fails the test.
 """
 
-import os
-import shutil
 import socket
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -17,6 +14,8 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
+
+from tests.workers import start_worker
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -94,29 +93,7 @@ def celery_worker_process(django_db_setup: None, django_db_blocker: object) -> I
     from config.celery import app
 
     queue = f"podium-test-{uuid.uuid4().hex[:8]}"
-    db = settings.DATABASES["default"]
-    env = {**os.environ, "CELERY_TASK_DEFAULT_QUEUE": queue, "PODIUM_WORKER_UNDER_TEST": "1"}
-    if db["ENGINE"] == "django.db.backends.postgresql":
-        user = db.get("USER") or "postgres"
-        env["DATABASE_URL"] = f"postgres://{user}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
-    celery = shutil.which("celery", path=str(Path(sys.executable).parent)) or "celery"
-    command = [
-        celery,
-        "-A",
-        "config",
-        "worker",
-        "-P",
-        "solo",
-        "-Q",
-        queue,
-        "-n",  # a node name of its own: several test runs may share one broker
-        f"{queue}@%h",
-        "--without-gossip",
-        "--without-mingle",
-        "-l",
-        "WARNING",
-    ]
-    worker = subprocess.Popen(command, cwd=ROOT, env=env)
+    worker = start_worker(queue)
     previous_queue = app.conf.task_default_queue
     app.conf.task_default_queue = queue
     try:

@@ -2,8 +2,6 @@
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -16,6 +14,7 @@ from django.utils import timezone
 from config.celery import app
 from tests.factories import UserFactory
 from tests.voting.conftest import category, nominee_ids
+from tests.workers import start_worker
 from voting.models import Ballot, CategoryResult, ResultsState, Vote
 from voting.tasks import sweep_editions_task
 
@@ -152,28 +151,6 @@ def test_worker_killed_mid_recompute_leaves_no_partial_snapshot_and_the_next_run
         )
     assert _wait(lambda: _release_ballots(edition) == 4)
     queue = "podium-kill-test"
-    env = {**os.environ, "CELERY_TASK_DEFAULT_QUEUE": queue}
-    db = connection.settings_dict
-    env["DATABASE_URL"] = (
-        f"postgres://{db.get('USER') or 'postgres'}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
-    )
-    celery = str(Path(sys.executable).parent / "celery")
-    command = [
-        celery,
-        "-A",
-        "config",
-        "worker",
-        "-P",
-        "solo",
-        "-Q",
-        queue,
-        "-n",
-        f"{queue}-{os.getpid()}@%h",
-        "--without-gossip",
-        "--without-mingle",
-        "-l",
-        "WARNING",
-    ]
     import psycopg
 
     db_settings = connection.settings_dict
@@ -189,7 +166,7 @@ def test_worker_killed_mid_recompute_leaves_no_partial_snapshot_and_the_next_run
     submit_ballot(voter=UserFactory(), edition=edition, selections={fund_category: [fund[1]]}, expected_version=0)
     from voting.tasks import recompute_edition_task
 
-    worker = subprocess.Popen(command, cwd=ROOT, env=env)
+    worker = start_worker(queue)
     try:
         recompute_edition_task.apply_async(args=[edition.pk], queue=queue)
         with _admin_connection() as admin:
