@@ -127,3 +127,40 @@ def test_every_ballot_control_is_reachable_by_keyboard_and_labelled(page, live_s
         )
     )
     assert names <= reached, names - reached
+
+
+def test_staff_invalidates_a_ballot_with_a_reason_and_the_standings_change(page, live_server, demo) -> None:
+    from tests.factories import StaffFactory
+    from voting.models import Ballot, BallotAudit, BallotStatus
+
+    def leader() -> tuple[str, int]:
+        page.goto(f"{live_server.url}/editions/moon-awards-2025/results/top-ethereum-etfs-2025/")
+        first = page.locator("tbody tr").first
+        return first.locator("th").inner_text().split("\n")[0].strip(), int(
+            first.locator("td").last.inner_text().replace(",", "")
+        )
+
+    StaffFactory(email="moderator@example.com")
+    name, votes = leader()
+    ballot = Ballot.objects.filter(
+        edition__slug="moon-awards-2025", votes__nominee__name=name, votes__category__slug="top-ethereum-etfs-2025"
+    ).first()
+
+    page.goto(f"{live_server.url}/admin/")
+    page.get_by_label(re.compile("Email", re.I)).first.fill("moderator@example.com")
+    page.get_by_label("Password").fill("correct-horse-battery-staple")
+    page.locator("main form").get_by_role("button", name=re.compile("Sign in|Log in", re.I)).click()
+    page.wait_for_url(re.compile("/admin/"))
+    page.goto(f"{live_server.url}/admin/voting/ballot/?q={ballot.external_voter}")
+    page.check(f'input[name="_selected_action"][value="{ballot.pk}"]')
+    page.select_option('select[name="action"]', "invalidate_selected")
+    page.locator('button[name="index"], input[name="index"]').first.click()
+    page.get_by_label(re.compile("Reason", re.I)).fill("Burst of identical ballots from one address block")
+    page.get_by_role("button", name="Confirm").click()
+    page.wait_for_url(re.compile("/admin/voting/ballot/"))
+    screenshot(page, "admin-invalidated")
+
+    assert Ballot.objects.get(pk=ballot.pk).status == BallotStatus.INVALIDATED
+    assert BallotAudit.objects.filter(ballot=ballot).exists()
+    new_name, new_votes = leader()
+    assert (new_name, new_votes) == (name, votes - 1)
