@@ -234,3 +234,44 @@ class BallotAudit(models.Model):
         if self.pk is not None and not self._state.adding:
             raise ValueError("Audit records are immutable.")
         super().save(*args, **kwargs)
+
+
+class EditionAction(models.TextChoices):
+    OPEN_NOMINATIONS = "open_nominations", "Opened nominations"
+    CLOSE_NOMINATIONS = "close_nominations", "Closed nominations"
+    OPEN_VOTING = "open_voting", "Opened voting"
+    CLOSE_VOTING = "close_voting", "Closed voting"
+    RECOMPUTE = "recompute", "Recomputed results"
+    PUBLISH = "publish", "Published results"
+    UNPUBLISH = "unpublish", "Unpublished results"
+
+
+class EditionAudit(models.Model):
+    """One staff action on a running edition, with the edition's windows before and after.
+
+    Written in the same transaction as the change; immutable like `BallotAudit`.
+    """
+
+    edition = models.ForeignKey(Edition, on_delete=models.PROTECT, related_name="audits")
+    action = models.CharField(max_length=20, choices=EditionAction.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    actor_email = models.EmailField()
+    at = models.DateTimeField()
+    before = models.JSONField()
+    after = models.JSONField()
+
+    class Meta:
+        ordering = ("-at", "-id")
+        indexes = [models.Index(fields=("edition", "at"), name="edition_audit_edition_time")]
+        permissions = [
+            ("run_edition", "Can open and close an edition's nominations and voting early"),
+            ("publish_results", "Can recompute, publish and unpublish results"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.edition_id} by {self.actor_email}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise ValueError("Audit records are immutable.")
+        super().save(*args, **kwargs)

@@ -195,23 +195,3 @@ def request_recompute(edition_id: int) -> None:
     from voting.recompute import mark_stale_and_enqueue  # tasks import services: import late
 
     transaction.on_commit(lambda: mark_stale_and_enqueue(edition_id))
-
-
-def publish_results(*, edition: Edition) -> bool:
-    """Publish the edition's results now (once voting has closed). False if already published."""
-    from voting.results import forget_cached_results
-
-    now = timezone.now()
-    if now < edition.voting_closes_at:
-        raise ValueError(f"Voting in {edition.name} is still open; results can be published once it closes.")
-    published = Edition.objects.filter(pk=edition.pk, published_at__isnull=True).update(published_at=now)
-    transaction.on_commit(lambda: forget_cached_results(edition.slug))
-    return bool(published)
-
-
-def unpublish_results(*, edition: Edition) -> bool:
-    from voting.results import forget_cached_results
-
-    changed = Edition.objects.filter(pk=edition.pk, published_at__isnull=False).update(published_at=None)
-    transaction.on_commit(lambda: forget_cached_results(edition.slug))
-    return bool(changed)

@@ -1,0 +1,217 @@
+"""Running an edition: window changes, recompute, publish/unpublish, each audited; turnout dashboard."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from awards.models import Edition, Phase
+from tests.factories import EditionFactory, StaffFactory, UserFactory
+from tests.voting.conftest import category, nominee_ids
+from voting.models import EditionAction, EditionAudit, ResultsState
+from voting.moderation import invalidate_ballots
+from voting.operations import (
+    OperationRefused,
+    close_nominations_now,
+    close_voting_now,
+    open_nominations_now,
+    open_voting_now,
+    publish_results,
+    recompute_now,
+    unpublish_results,
+)
+from voting.services import submit_ballot
+
+pytestmark = pytest.mark.django_db
+
+
+def _upcoming() -> Edition:
+    now = timezone.now()
+    return EditionFactory(voting_opens_at=now + timedelta(days=10), voting_closes_at=now + timedelta(days=20))
+
+
+def _closed() -> Edition:
+    now = timezone.now()
+    return EditionFactory(voting_opens_at=now - timedelta(days=10), voting_closes_at=now - timedelta(days=1))
+
+
+def test_open_and_close_nominations_early_are_audited() -> None:
+    edition, staff = _upcoming(), StaffFactory(email="curator@example.com")
+    open_nominations_now(edition=edition, by=staff)
+    edition.refresh_from_db()
+    assert edition.phase == Phase.NOMINATIONS
+    assert edition.nominations_close_at == edition.voting_opens_at
+    close_nominations_now(edition=edition, by=staff)
+    edition.refresh_from_db()
+    assert edition.phase == Phase.UPCOMING
+    audits = list(EditionAudit.objects.order_by("at", "id"))
+    assert [(a.action, a.actor_email) for a in audits] == [
+        (EditionAction.OPEN_NOMINATIONS, "curator@example.com"),
+        (EditionAction.CLOSE_NOMINATIONS, "curator@example.com"),
+    ]
+    assert audits[0].before["nominations_open_at"] is None
+    assert audits[0].after["nominations_open_at"] == edition.nominations_open_at.isoformat()
+    assert audits[1].after["nominations_close_at"] == edition.nominations_close_at.isoformat()
+
+
+def test_open_voting_early_ends_nominations_and_close_voting_ends_it() -> None:
+    edition, staff = _upcoming(), StaffFactory()
+    open_nominations_now(edition=edition, by=staff)
+    open_voting_now(edition=edition, by=staff)
+    edition.refresh_from_db()
+    assert edition.phase == Phase.VOTING
+    assert edition.nominations_close_at == edition.voting_opens_at
+    close_voting_now(edition=edition, by=staff)
+    edition.refresh_from_db()
+    assert edition.phase == Phase.CLOSED
+    assert EditionAudit.objects.count() == 3
+
+
+def test_open_voting_before_nominations_ran_drops_the_unused_window() -> None:
+    now = timezone.now()
+    edition = _upcoming()
+    edition.nominations_open_at, edition.nominations_close_at = now + timedelta(days=2), now + timedelta(days=5)
+    edition.save()
+    open_voting_now(edition=edition, by=StaffFactory())
+    edition.refresh_from_db()
+    assert (edition.nominations_open_at, edition.nominations_close_at) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("operation", "message"),
+    [
+        (close_nominations_now, "are not open"),
+        (close_voting_now, "is not open"),
+        (publish_results, "is still open"),
+        (unpublish_results, "are not published"),
+    ],
+)
+def test_refusals_change_nothing_and_write_no_audit(operation, message: str) -> None:
+    edition = _upcoming()
+    with pytest.raises(OperationRefused, match=message):
+        operation(edition=edition, by=StaffFactory())
+    assert not EditionAudit.objects.exists()
+
+
+def test_open_refused_once_voting_opened(edition) -> None:
+    with pytest.raises(OperationRefused, match="already opened"):
+        open_voting_now(edition=edition, by=StaffFactory())
+    with pytest.raises(OperationRefused, match="nominations can no longer open"):
+        open_nominations_now(edition=edition, by=StaffFactory())
+
+
+def test_publish_and_unpublish_are_audited() -> None:
+    edition, staff = _closed(), StaffFactory()
+    publish_results(edition=edition, by=staff)
+    edition.refresh_from_db()
+    assert edition.phase == Phase.PUBLISHED
+    with pytest.raises(OperationRefused, match="already published"):
+        publish_results(edition=edition, by=staff)
+    unpublish_results(edition=edition, by=staff)
+    edition.refresh_from_db()
+    assert edition.published_at is None
+    assert list(EditionAudit.objects.order_by("at", "id").values_list("action", flat=True)) == ["publish", "unpublish"]
+
+
+def test_recompute_now_updates_state_and_is_audited(edition) -> None:
+    fund = nominee_ids(edition, "fund")
+    submit_ballot(
+        voter=UserFactory(), edition=edition, selections={category(edition, "fund").pk: [fund[0]]}, expected_version=0
+    )
+    recompute_now(edition=edition, by=StaffFactory())
+    state = ResultsState.objects.get(edition=edition)
+    assert state.current_release.ballots_counted == 1
+    assert state.last_duration_ms is not None
+    assert EditionAudit.objects.get().action == EditionAction.RECOMPUTE
+
+
+def test_edition_audit_rows_are_immutable() -> None:
+    edition = _closed()
+    publish_results(edition=edition, by=StaffFactory())
+    audit = EditionAudit.objects.get()
+    with pytest.raises(ValueError, match="immutable"):
+        audit.save()
+
+
+# --- admin ----------------------------------------------------------------------------------
+
+
+def _action(client: Client, action: str, edition: Edition, **extra: str):
+    return client.post(
+        reverse("admin:awards_edition_changelist"), {"action": action, ACTION_CHECKBOX_NAME: [edition.pk], **extra}
+    )
+
+
+def test_window_change_asks_for_confirmation_first(client: Client) -> None:
+    edition = _upcoming()
+    client.force_login(StaffFactory())
+    asked = _action(client, "open_voting_selected", edition)
+    assert asked.status_code == 200
+    assert b"Open voting now for these editions?" in asked.content
+    edition.refresh_from_db()
+    assert edition.phase == Phase.UPCOMING
+    done = _action(client, "open_voting_selected", edition, apply="yes")
+    assert done.status_code == 302
+    edition.refresh_from_db()
+    assert edition.phase == Phase.VOTING
+    assert EditionAudit.objects.get().action == EditionAction.OPEN_VOTING
+
+
+def test_refused_action_reports_why(client: Client) -> None:
+    edition = _upcoming()
+    client.force_login(StaffFactory())
+    response = client.post(
+        reverse("admin:awards_edition_changelist"),
+        {"action": "close_voting_selected", ACTION_CHECKBOX_NAME: [edition.pk], "apply": "yes"},
+        follow=True,
+    )
+    assert [str(m) for m in response.context["messages"]] == [f"Voting in {edition.name} is not open."]
+
+
+def test_recompute_and_publish_actions(client: Client) -> None:
+    edition = _closed()
+    client.force_login(StaffFactory())
+    assert _action(client, "recompute_selected", edition).status_code == 302
+    assert _action(client, "publish_selected", edition).status_code == 302
+    assert list(EditionAudit.objects.order_by("at", "id").values_list("action", flat=True)) == ["recompute", "publish"]
+
+
+def test_turnout_dashboard(client: Client, edition) -> None:
+    fund, wallet = nominee_ids(edition, "fund"), nominee_ids(edition, "wallet")
+    ballots = []
+    for n in range(3):
+        selections = {category(edition, "fund").pk: [fund[0]]}
+        if n == 0:
+            selections[category(edition, "wallet").pk] = [wallet[0]]
+        ballots.append(
+            submit_ballot(voter=UserFactory(), edition=edition, selections=selections, expected_version=0).ballot
+        )
+    invalidate_ballots(ballot_ids=[ballots[2].pk], reason="test", by=StaffFactory())
+    recompute_now(edition=edition, by=StaffFactory())
+    client.force_login(StaffFactory())
+    response = client.get(reverse("admin:awards_edition_turnout", args=[edition.pk]))
+    assert response.status_code == 200
+    turnout = response.context["turnout"]
+    assert (turnout.ballots, turnout.counted, turnout.invalidated, turnout.audits) == (3, 2, 1, 1)
+    assert [(c.title, c.ballots, c.percent) for c in turnout.categories] == [
+        ("Best fund", 2, 100),
+        ("Best wallet", 1, 50),
+        ("Best chain", 0, 0),
+    ]
+    assert [b.ballots for b in turnout.bars] == [3]
+    assert turnout.bars[0].height == 160
+    content = response.content.decode()
+    assert "<svg" in content
+    assert "style=" not in content.split('id="turnout-totals"')[1]  # the CSP forbids inline styles
+    assert "took" in content
+
+
+def test_turnout_of_an_empty_edition(client: Client) -> None:
+    edition = _upcoming()
+    client.force_login(StaffFactory())
+    response = client.get(reverse("admin:awards_edition_turnout", args=[edition.pk]))
+    assert b"No ballots yet." in response.content
+    assert b"never" in response.content
