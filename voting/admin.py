@@ -17,7 +17,7 @@ from accounts.models import User
 from awards.models import Edition
 from voting.forms import ReasonForm
 from voting.fraud import cluster_ballot_ids, suspicious_clusters, with_disposable_flag, with_signals
-from voting.models import Ballot, BallotAudit, Vote
+from voting.models import Ballot, BallotAudit, EditionAudit, Vote
 from voting.moderation import ModerationOutcome, invalidate_ballots, restore_ballots
 
 
@@ -226,4 +226,13 @@ class BallotAuditAdmin(ReadOnlyAdmin):
     list_filter = ("action", "edition")
     list_select_related = ("edition", "ballot")
     search_fields = ("actor_email", "reason", "ballot__id")
+    date_hierarchy = "at"
+
+
+@admin.register(EditionAudit)
+class EditionAuditAdmin(ReadOnlyAdmin):
+    list_display = ("at", "action", "edition", "actor_email")
+    list_filter = ("action", "edition")
+    list_select_related = ("edition",)
+    search_fields = ("actor_email", "edition__name")
     date_hierarchy = "at"

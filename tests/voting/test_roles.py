@@ -1,0 +1,170 @@
+"""Staff roles: a curator prepares editions, a moderator keeps the vote honest; nobody else gets in."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.auth.models import Group
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from awards.models import Nomination
+from awards.nominations import suggest_nominee
+from tests.factories import CategoryFactory, EditionFactory, NomineeFactory, StaffFactory, UserFactory
+from voting.models import Ballot, BallotStatus
+from voting.services import submit_ballot
+
+pytestmark = pytest.mark.django_db
+
+
+def _staff_in(*roles: str) -> User:
+    user = UserFactory(is_staff=True)
+    user.groups.set(Group.objects.filter(name__in=roles))
+    return User.objects.get(pk=user.pk)
+
+
+@pytest.fixture
+def world() -> dict[str, object]:
+    """An open edition with a ballot, and a nominating edition with a suggestion."""
+    edition = EditionFactory()
+    category = CategoryFactory(edition=edition)
+    nominee = NomineeFactory(category=category)
+    ballot = submit_ballot(
+        voter=UserFactory(), edition=edition, selections={category.pk: [nominee.pk]}, expected_version=0
+    ).ballot
+    now = timezone.now()
+    nominating = EditionFactory(
+        nominations_open_at=now - timedelta(days=1),
+        nominations_close_at=now + timedelta(days=1),
+        voting_opens_at=now + timedelta(days=2),
+        voting_closes_at=now + timedelta(days=3),
+    )
+    suggestion = suggest_nominee(
+        member=UserFactory(), category=CategoryFactory(edition=nominating), name="Suggested", why="x"
+    )
+    return {"edition": edition, "category": category, "nominee": nominee, "ballot": ballot, "nomination": suggestion}
+
+
+def _status(client: Client, name: str, *args: object) -> int:
+    return client.get(reverse(name, args=args)).status_code
+
+
+def _actions(client: Client, changelist: str) -> list[str]:
+    response = client.get(reverse(changelist))
+    form = response.context.get("action_form") if response.context else None
+    return [value for value, _ in form.fields["action"].choices if value] if form else []
+
+
+def test_both_groups_exist_with_their_permissions() -> None:
+    curator = set(Group.objects.get(name="curator").permissions.values_list("codename", flat=True))
+    moderator = set(Group.objects.get(name="moderator").permissions.values_list("codename", flat=True))
+    assert {"change_edition", "add_nominee", "review_nomination", "run_edition"} <= curator
+    assert {"moderate_ballot", "view_ballot", "view_ballotaudit", "publish_results"} <= moderator
+    assert curator.isdisjoint({"moderate_ballot", "view_ballot", "publish_results"})
+    assert moderator.isdisjoint({"change_edition", "add_nominee", "review_nomination", "run_edition"})
+
+
+def test_curator_curates_and_reviews_nominations_but_not_ballots(client: Client, world) -> None:
+    client.force_login(_staff_in("curator"))
+    edition, category = world["edition"], world["category"]
+    assert _status(client, "admin:awards_edition_add") == 200
+    assert _status(client, "admin:awards_category_change", category.pk) == 200
+    assert _status(client, "admin:awards_nominee_add") == 200
+    assert _status(client, "admin:awards_nomination_changelist") == 200
+    assert _status(client, "admin:awards_edition_turnout", edition.pk) == 200
+    assert _status(client, "admin:voting_ballot_changelist") == 403
+    assert _status(client, "admin:voting_ballotaudit_changelist") == 403
+    assert _status(client, "admin:voting_ballot_clusters") == 403
+    assert sorted(_actions(client, "admin:awards_edition_changelist")) == [
+        "close_nominations_selected",
+        "close_voting_selected",
+        "delete_selected",
+        "open_nominations_selected",
+        "open_voting_selected",
+    ]
+    assert "approve_selected" in _actions(client, "admin:awards_nomination_changelist")
+    nomination = world["nomination"]
+    client.post(
+        reverse("admin:awards_nomination_changelist"),
+        {"action": "approve_selected", ACTION_CHECKBOX_NAME: [nomination.pk]},
+    )
+    assert Nomination.objects.get(pk=nomination.pk).status == "approved"
+
+
+def test_moderator_reviews_ballots_and_publishes_but_does_not_curate(client: Client, world) -> None:
+    client.force_login(_staff_in("moderator"))
+    edition, ballot = world["edition"], world["ballot"]
+    assert _status(client, "admin:voting_ballot_changelist") == 200
+    assert _status(client, "admin:voting_ballot_change", ballot.pk) == 200
+    assert _status(client, "admin:voting_ballotaudit_changelist") == 200
+    assert _status(client, "admin:voting_editionaudit_changelist") == 200
+    assert _status(client, "admin:voting_ballot_clusters") == 200
+    assert _status(client, "admin:awards_edition_turnout", edition.pk) == 200
+    assert _status(client, "admin:awards_edition_add") == 403
+    assert _status(client, "admin:awards_nominee_add") == 403
+    assert _status(client, "admin:awards_category_changelist") == 403
+    assert _status(client, "admin:awards_nomination_changelist") == 403
+    change = client.post(reverse("admin:awards_edition_change", args=[edition.pk]), {"name": "Renamed"})
+    assert change.status_code == 403
+    assert sorted(_actions(client, "admin:awards_edition_changelist")) == [
+        "publish_selected",
+        "recompute_selected",
+        "unpublish_selected",
+    ]
+    assert sorted(_actions(client, "admin:voting_ballot_changelist")) == ["invalidate_selected", "restore_selected"]
+    client.post(
+        reverse("admin:voting_ballot_changelist"),
+        {"action": "invalidate_selected", ACTION_CHECKBOX_NAME: [ballot.pk], "apply": "1", "reason": "fraud"},
+    )
+    assert Ballot.objects.get(pk=ballot.pk).status == BallotStatus.INVALIDATED
+
+
+def test_curator_cannot_invalidate_even_by_posting_the_action(client: Client, world) -> None:
+    client.force_login(_staff_in("curator"))
+    ballot = world["ballot"]
+    response = client.post(
+        reverse("admin:voting_ballot_changelist"),
+        {"action": "invalidate_selected", ACTION_CHECKBOX_NAME: [ballot.pk], "apply": "1", "reason": "x"},
+    )
+    assert response.status_code == 403
+    assert Ballot.objects.get(pk=ballot.pk).status == BallotStatus.COUNTED
+
+
+def test_moderator_cannot_review_nominations_by_posting_the_action(client: Client, world) -> None:
+    client.force_login(_staff_in("moderator"))
+    nomination = world["nomination"]
+    response = client.post(
+        reverse("admin:awards_nomination_changelist"),
+        {"action": "approve_selected", ACTION_CHECKBOX_NAME: [nomination.pk]},
+    )
+    assert response.status_code == 403
+    assert Nomination.objects.get(pk=nomination.pk).status == "pending"
+
+
+def test_superuser_has_both_roles(client: Client, world) -> None:
+    client.force_login(StaffFactory())
+    assert _status(client, "admin:voting_ballot_changelist") == 200
+    assert _status(client, "admin:awards_nomination_changelist") == 200
+    assert {"publish_selected", "open_voting_selected"} <= set(_actions(client, "admin:awards_edition_changelist"))
+
+
+@pytest.mark.parametrize("roles", [(), ("curator", "moderator")])
+def test_members_and_visitors_never_reach_the_admin(client: Client, world, roles: tuple[str, ...]) -> None:
+    member = UserFactory()  # not staff, even if someone put them in a group
+    member.groups.set(Group.objects.filter(name__in=roles))
+    for name, args in [
+        ("admin:index", []),
+        ("admin:voting_ballot_changelist", []),
+        ("admin:voting_ballot_clusters", []),
+        ("admin:awards_edition_turnout", [world["edition"].pk]),
+        ("admin:awards_nomination_changelist", []),
+    ]:
+        client.logout()
+        anonymous = client.get(reverse(name, args=args))
+        client.force_login(member)
+        logged_in = client.get(reverse(name, args=args))
+        for response in (anonymous, logged_in):
+            assert response.status_code == 302
+            assert response["Location"].startswith(reverse("admin:login"))
