@@ -17,7 +17,22 @@ pytestmark = [pytest.mark.property, pytest.mark.django_db]
 NASTY_TEXT = st.one_of(
     st.text(max_size=30),
     st.sampled_from(
-        ["", " ", "-1", "0", "1e9", "99999999999999999999", "NaN", "None", "null", "[]", "{}", "1;2", "\uff11", "\u0663"]
+        [
+            "",
+            " ",
+            "-1",
+            "0",
+            "1e9",
+            "99999999999999999999",
+            "NaN",
+            "None",
+            "null",
+            "[]",
+            "{}",
+            "1;2",
+            "\uff11",
+            "\u0663",
+        ]
     ),
     st.text(min_size=2000, max_size=5000),
 )
