@@ -149,6 +149,10 @@ CELERY_TIMEZONE = "UTC"
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "podium")
 CELERY_BEAT_SCHEDULE = {
     "sweep-editions": {"task": "voting.sweep_editions", "schedule": env_int("PODIUM_SWEEP_SECONDS", 60, minimum=5)},
+    # Announcements whose message was lost, or whose voting opened on schedule.
+    "sweep-announcements": {"task": "voting.sweep_announcements", "schedule": 300},
+    # Address data of ballots, erased once an edition's retention period is over.
+    "erase-address-data": {"task": "voting.erase_address_data", "schedule": 3600},
 }
 
 # --- E-mail ---------------------------------------------------------------------------

@@ -275,3 +275,48 @@ class EditionAudit(models.Model):
         if self.pk is not None and not self._state.adding:
             raise ValueError("Audit records are immutable.")
         super().save(*args, **kwargs)
+
+
+class AnnouncementKind(models.TextChoices):
+    VOTING_OPENED = "voting_opened", "Voting opened"
+    RESULTS_PUBLISHED = "results_published", "Results published"
+
+
+class Announcement(models.Model):
+    """An e-mail announcement about an edition, planned once (the constraint makes it once)."""
+
+    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="announcements")
+    kind = models.CharField(max_length=20, choices=AnnouncementKind.choices)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=("edition", "kind"), name="announcement_once_per_edition")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.edition_id}"
+
+
+class AnnouncementDelivery(models.Model):
+    """One member sent one announcement: a retried batch skips those already sent."""
+
+    announcement = models.ForeignKey(Announcement, on_delete=models.CASCADE, related_name="deliveries")
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=("announcement", "member"), name="announcement_delivery_once_per_member")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.announcement_id} to {self.member_id}"
+
+
+class NotificationOptOut(models.Model):
+    """A member who asked (through the signed link in any announcement) to get no more of them."""
+
+    member = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.member_id} opted out"

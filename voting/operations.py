@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from awards.models import Edition
-from voting.models import EditionAction, EditionAudit
+from voting.models import AnnouncementKind, EditionAction, EditionAudit
+from voting.notifications import announce_after_commit
 
 
 class OperationRefused(ValueError):
@@ -103,8 +104,11 @@ def close_nominations_now(*, edition: Edition, by: User) -> Edition:
 
 
 def open_voting_now(*, edition: Edition, by: User) -> Edition:
-    """Open voting now, ending any nominations still running."""
-    return _change(edition.pk, EditionAction.OPEN_VOTING, by, _open_voting)
+    """Open voting now, ending any nominations still running; past voters are told after commit."""
+    with transaction.atomic():
+        opened = _change(edition.pk, EditionAction.OPEN_VOTING, by, _open_voting)
+        announce_after_commit(opened.pk, AnnouncementKind.VOTING_OPENED)
+    return opened
 
 
 def close_voting_now(*, edition: Edition, by: User) -> Edition:
@@ -126,8 +130,11 @@ def _unpublish(edition: Edition, now: datetime) -> None:
 
 
 def publish_results(*, edition: Edition, by: User) -> Edition:
-    """Publish the edition's results now (once voting has closed)."""
-    return _change(edition.pk, EditionAction.PUBLISH, by, _publish)
+    """Publish the edition's results now (once voting has closed); its voters are told after commit."""
+    with transaction.atomic():
+        published = _change(edition.pk, EditionAction.PUBLISH, by, _publish)
+        announce_after_commit(published.pk, AnnouncementKind.RESULTS_PUBLISHED)
+    return published
 
 
 def unpublish_results(*, edition: Edition, by: User) -> Edition:

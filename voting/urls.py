@@ -8,6 +8,7 @@ urlpatterns = [
     path("editions/<slug:edition_slug>/ballot/", views.ballot, name="ballot"),
     path("editions/<slug:edition_slug>/ballot/done/", views.ballot_done, name="ballot_done"),
     path("receipts/", views.receipt_check, name="receipt_check"),
+    path("notifications/opt-out/<str:token>/", views.opt_out, name="opt_out"),
     path("editions/<slug:edition_slug>/results/", views.edition_results, name="results"),
     path("editions/<slug:edition_slug>/results.json", views.results_download, {"fmt": "json"}, name="results_json"),
     path("editions/<slug:edition_slug>/results.csv", views.results_download, {"fmt": "csv"}, name="results_csv"),

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.models import User
 from awards.models import Edition
 from awards.selectors import get_edition_for
-from voting import results, selectors, services
+from voting import notifications, results, selectors, services
 from voting.forms import BallotForm, ReceiptForm
 from voting.rules import answered_categories
 
@@ -233,3 +233,14 @@ def results_download(request: HttpRequest, edition_slug: str, fmt: str) -> HttpR
     writer.writerow(results.CSV_HEADER)
     writer.writerows(results.as_csv_rows(found))
     return response
+
+
+@require_http_methods(["GET", "POST"])
+def opt_out(request: HttpRequest, token: str) -> HttpResponse:
+    """Stop announcement e-mails from the signed link in one of them; no login needed."""
+    member = notifications.member_for_token(token)
+    if member is None:
+        raise Http404("This link is not valid")
+    if request.method == "POST":
+        notifications.opt_out(member=member)  # opting out twice is fine
+    return render(request, "voting/opt_out.html", {"member": member, "done": request.method == "POST"})

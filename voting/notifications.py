@@ -1,0 +1,168 @@
+"""E-mail announcements to members, sent by Celery after commit, in batches, retried; and address retention.
+
+- When voting opens in an edition, members who voted in an earlier edition hear about it;
+  when results are published, the edition's own voters do.
+- `announce_after_commit` enqueues `plan_announcement` once the transaction commits. Planning
+  claims the (edition, kind) row (a unique constraint: twice is once) and enqueues one send
+  task per PODIUM_NOTIFY_BATCH_SIZE recipients. Each sent e-mail is recorded, so a retried
+  batch sends only what is still unsent. A periodic task plans announcements whose message
+  was lost. Nothing here runs in the request that casts a ballot, so a failing mail server
+  never blocks a vote.
+- Every e-mail carries a signed opt-out link that works without logging in.
+- `erase_address_data` clears ballots' addresses and user agents once the edition's results
+  have been published for PODIUM_IP_RETENTION_DAYS.
+"""
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMessage, get_connection
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from awards.models import Edition
+from voting.models import (
+    Announcement,
+    AnnouncementDelivery,
+    AnnouncementKind,
+    Ballot,
+    NotificationOptOut,
+)
+
+logger = logging.getLogger(__name__)
+
+OPT_OUT_SALT = "podium.notifications.opt-out"
+CATCH_UP_DAYS = 7  # the sweep announces events at most this old (never years-old editions)
+SUBJECTS = {
+    AnnouncementKind.VOTING_OPENED: "Voting is open: {name}",
+    AnnouncementKind.RESULTS_PUBLISHED: "The results are out: {name}",
+}
+
+
+def opt_out_token(member: User) -> str:
+    return signing.dumps(member.pk, salt=OPT_OUT_SALT)
+
+
+def member_for_token(token: str) -> User | None:
+    """The member an opt-out link was made for, or None if the link was tampered with."""
+    try:
+        member_id = signing.loads(token, salt=OPT_OUT_SALT)
+    except signing.BadSignature:
+        return None
+    return User.objects.filter(pk=member_id).first()
+
+
+def opt_out(*, member: User) -> bool:
+    """Stop announcements to this member. False if they had already opted out."""
+    try:
+        with transaction.atomic():
+            NotificationOptOut.objects.create(member=member, created_at=timezone.now())
+    except IntegrityError:
+        return False
+    return True
+
+
+def announce_after_commit(edition_id: int, kind: str) -> None:
+    """Plan the announcement once the current transaction commits (never before)."""
+    transaction.on_commit(lambda: _enqueue_plan(edition_id, kind))
+
+
+def _enqueue_plan(edition_id: int, kind: str) -> None:
+    from voting.tasks import plan_announcement_task  # tasks import this module: import late
+
+    try:
+        plan_announcement_task.apply_async(args=[edition_id, kind], retry=False)
+    except Exception:  # the broker is down: the periodic sweep plans it later
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            raise
+        logger.exception("could not enqueue the %s announcement of edition %s", kind, edition_id)
+
+
+def recipients(edition: Edition, kind: str) -> "QuerySet[User]":
+    """Active members to tell, opted-out ones excluded, in a stable order."""
+    if kind == AnnouncementKind.VOTING_OPENED:
+        took_part = Ballot.objects.filter(voter__isnull=False, edition__voting_opens_at__lt=edition.voting_opens_at)
+    else:
+        took_part = Ballot.objects.filter(voter__isnull=False, edition=edition)
+    return (
+        User.objects.filter(is_active=True, pk__in=took_part.values("voter"))
+        .exclude(pk__in=NotificationOptOut.objects.values("member"))
+        .order_by("pk")
+    )
+
+
+def plan_announcement(edition_id: int, kind: str) -> list[list[int]]:
+    """Claim the announcement and return its recipients in batches (already-sent ones left out)."""
+    edition = Edition.objects.filter(pk=edition_id).first()
+    if edition is None or not edition.is_public or kind not in AnnouncementKind.values:
+        return []  # a draft is announced (by the sweep) once it is made public
+    announcement, _ = Announcement.objects.get_or_create(
+        edition=edition, kind=kind, defaults={"created_at": timezone.now()}
+    )
+    sent = AnnouncementDelivery.objects.filter(announcement=announcement).values("member")
+    ids = list(recipients(edition, kind).exclude(pk__in=sent).values_list("pk", flat=True))
+    size = settings.PODIUM_NOTIFY_BATCH_SIZE
+    return [ids[start : start + size] for start in range(0, len(ids), size)]
+
+
+def _message(edition: Edition, kind: str, member: User) -> EmailMessage:
+    path = reverse("voting:opt_out", args=[opt_out_token(member)])
+    context = {
+        "edition": edition,
+        "member": member,
+        "edition_url": settings.SITE_URL + edition.get_absolute_url(),
+        "results_url": settings.SITE_URL + reverse("voting:results", args=[edition.slug]),
+        "opt_out_url": settings.SITE_URL + path,
+    }
+    body = render_to_string(f"voting/email/{kind}.txt", context)
+    message = EmailMessage(SUBJECTS[AnnouncementKind(kind)].format(name=edition.name), body, to=[member.email])
+    message.extra_headers["List-Unsubscribe"] = f"<{context['opt_out_url']}>"
+    return message
+
+
+def send_batch(edition_id: int, kind: str, member_ids: Iterable[int]) -> int:
+    """Send one batch over one connection; record each e-mail as it goes. Returns how many were sent.
+
+    An SMTP error propagates (the task retries the batch); what was sent before it is
+    recorded and skipped on the retry.
+    """
+    announcement = Announcement.objects.select_related("edition").get(edition_id=edition_id, kind=kind)
+    sent = AnnouncementDelivery.objects.filter(announcement=announcement).values("member")
+    members = list(recipients(announcement.edition, kind).filter(pk__in=list(member_ids)).exclude(pk__in=sent))
+    count = 0
+    with get_connection() as connection:
+        for member in members:
+            message = _message(announcement.edition, kind, member)
+            message.connection = connection
+            message.send()
+            AnnouncementDelivery.objects.create(announcement=announcement, member=member, sent_at=timezone.now())
+            count += 1
+    return count
+
+
+def due_announcements(now: datetime) -> list[tuple[int, str]]:
+    """Recent events with no announcement yet (their message was lost, or voting opened on schedule)."""
+    since = now - timedelta(days=CATCH_UP_DAYS)
+    opened = Edition.objects.filter(is_public=True, voting_opens_at__range=(since, now), voting_closes_at__gt=now)
+    published = Edition.objects.filter(is_public=True, published_at__range=(since, now))
+    due = []
+    for kind, editions in ((AnnouncementKind.VOTING_OPENED, opened), (AnnouncementKind.RESULTS_PUBLISHED, published)):
+        missing = editions.exclude(announcements__kind=kind).order_by("pk").values_list("pk", flat=True)
+        due += [(edition_id, str(kind)) for edition_id in missing]
+    return due
+
+
+def erase_address_data(now: datetime) -> int:
+    """Clear addresses and user agents of ballots in editions published PODIUM_IP_RETENTION_DAYS ago or more."""
+    cutoff = now - timedelta(days=settings.PODIUM_IP_RETENTION_DAYS)
+    has_data = Q(client_ip__isnull=False) | ~Q(user_agent="") | ~Q(client_network="")
+    return Ballot.objects.filter(has_data, edition__published_at__lte=cutoff).update(
+        client_ip=None, user_agent="", client_network=""
+    )
