@@ -123,3 +123,33 @@ def test_login_page_is_rate_limited_per_address(client: Client) -> None:
     ]
     assert statuses[:30].count(429) == 0
     assert statuses[30] == 429
+
+
+def test_signup_is_rate_limited_per_address(client: Client, settings) -> None:
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "signup": "3/m/ip"}
+    statuses = [
+        client.post(
+            reverse("account_signup"), {"email": f"n{i}@example.com", "password1": PASSWORD, "password2": PASSWORD}
+        ).status_code
+        for i in range(4)
+    ]
+    assert statuses == [302, 302, 302, 429]
+    assert User.objects.filter(email__startswith="n").count() == 3
+
+
+def test_password_reset_is_rate_limited_per_address(client: Client, settings) -> None:
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "reset_password": "2/m/ip"}
+    user = UserFactory()
+    statuses = [client.post(reverse("account_reset_password"), {"email": user.email}).status_code for _ in range(3)]
+    assert statuses == [302, 302, 429]
+    assert len(mail.outbox) == 2
+
+
+def test_admin_login_uses_the_rate_limited_allauth_form(client: Client, settings) -> None:
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "login": "2/m/ip"}
+    response = client.get("/admin/login/?next=/admin/")
+    assert response["Location"].startswith(reverse("account_login"))
+    statuses = [
+        client.post(response["Location"], {"login": "x@example.com", "password": "x"}).status_code for _ in range(3)
+    ]
+    assert statuses[-1] == 429
