@@ -80,3 +80,14 @@ def test_json_export_keeps_the_text_as_data(client: Client, hostile: Edition) ->
     document = json.loads(client.get(reverse("voting:results_json", args=[hostile.slug])).content)
     names = [row["nominee"] for c in document["categories"] for row in c["standings"]]
     assert f"N {PAYLOAD}" in names
+
+
+def test_embed_card_and_share_image_handle_markup(client: Client, hostile: Edition) -> None:
+    fund = hostile.categories.get(slug="fund")
+    embed = client.get(reverse("voting:embed_category", args=[hostile.slug, fund.slug]))
+    assert embed.status_code == 200
+    _assert_escaped(embed.content.decode())
+    image = client.get(reverse("voting:category_share_image", args=[hostile.slug, fund.slug]))
+    assert image.status_code == 200
+    assert image["Content-Type"] == "image/png"
+    assert b"".join(image.streaming_content if image.streaming else [image.content])[:8] == b"\x89PNG\r\n\x1a\n"
