@@ -157,3 +157,32 @@ def test_admin_cannot_edit_or_add_nominations(client: Client, nominating_categor
     page = client.get(reverse("admin:awards_nomination_change", args=[nomination.pk]))
     assert page.status_code == 200
     assert b'name="_save"' not in page.content
+
+
+def _count_queries(client: Client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries.captured_queries)
+
+
+def test_member_pages_query_count_does_not_grow(client: Client, nominating_category) -> None:
+    me = UserFactory()
+    client.force_login(me)
+    suggest_nominee(member=me, category=nominating_category, name="First", why="x")
+    pages = [reverse("awards:my_nominations"), _url(nominating_category)]
+    one = [_count_queries(client, url) for url in pages]
+    for name in ("Second", "Third"):
+        suggest_nominee(member=me, category=nominating_category, name=name, why="x")
+    assert [_count_queries(client, url) for url in pages] == one
+
+
+def test_admin_list_query_count_does_not_grow(client: Client, nominating_category) -> None:
+    client.force_login(StaffFactory())
+    suggest_nominee(member=UserFactory(), category=nominating_category, name="First", why="x")
+    one = _count_queries(client, reverse(CHANGELIST))
+    for name in ("Second", "Third"):
+        suggest_nominee(member=UserFactory(), category=nominating_category, name=name, why="x")
+    assert _count_queries(client, reverse(CHANGELIST)) == one

@@ -215,3 +215,36 @@ def test_turnout_of_an_empty_edition(client: Client) -> None:
     response = client.get(reverse("admin:awards_edition_turnout", args=[edition.pk]))
     assert b"No ballots yet." in response.content
     assert b"never" in response.content
+
+
+def test_turnout_and_clusters_query_counts_do_not_grow(client: Client, edition) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(StaffFactory())
+    urls = [
+        reverse("admin:awards_edition_turnout", args=[edition.pk]),
+        f"{reverse('admin:voting_ballot_clusters')}?edition={edition.pk}",
+    ]
+
+    def counts() -> list[int]:
+        result = []
+        for url in urls:
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            result.append(len(queries.captured_queries))
+        return result
+
+    fund = category(edition, "fund").pk
+    submit_ballot(
+        voter=UserFactory(), edition=edition, selections={fund: [nominee_ids(edition, "fund")[0]]}, expected_version=0
+    )
+    one = counts()
+    for n in range(2):
+        submit_ballot(
+            voter=UserFactory(),
+            edition=edition,
+            selections={fund: [nominee_ids(edition, "fund")[n]]},
+            expected_version=0,
+        )
+    assert counts() == one
