@@ -136,7 +136,12 @@ class Vote(models.Model):
             ),
             models.CheckConstraint(condition=Q(rank__isnull=True) | Q(rank__gte=1), name="vote_rank_at_least_one"),
         ]
-        indexes = [models.Index(fields=("category", "nominee"), name="vote_category_nominee")]
+        indexes = [
+            models.Index(fields=("category", "nominee"), name="vote_category_nominee"),
+            # Recompute reads a category's votes in (ballot, rank) order from the index alone:
+            # counts, distinct ballots and ranked ballots without a sort or a heap visit.
+            models.Index(fields=("category", "ballot", "rank"), include=("nominee",), name="vote_category_ballot"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.nominee_id}@{self.category_id} rank {self.rank}"

@@ -12,20 +12,28 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, F, Max, Q
+from django.db.models import Count, F, Max, Q, QuerySet
 from django.utils import timezone
 
 from awards.models import Category, Edition, VotingMethod
 from config.metrics import RECOMPUTE_SECONDS, observe_queue_lag
 from voting.models import Ballot, BallotStatus, CategoryResult, ResultsRelease, ResultsState, Vote
 from voting.results import forget_cached_results
-from voting.tally import RankedProfile, TallyResult, approval, first_preferences, plurality, tally_ranked
+from voting.tally import (
+    RANKED_METHODS,
+    RankedProfile,
+    TallyResult,
+    approval,
+    first_preferences,
+    plurality,
+    tally_ranked,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -58,25 +66,46 @@ def enqueue_recompute(edition_id: int) -> None:
         logger.exception("could not enqueue recompute of edition %s; the sweep will retry", edition_id)
 
 
-def _category_ballot_counts(edition: Edition) -> dict[int, int]:
+def _uncounted_ballots(edition: Edition) -> "QuerySet[Ballot, int]":
+    """Ids of the edition's invalidated ballots (few): excluding them avoids joining every ballot."""
+    uncounted = [status for status in BallotStatus.values if status != BallotStatus.COUNTED]
+    return Ballot.objects.filter(edition=edition, status__in=uncounted).values_list("pk", flat=True)
+
+
+def _category_votes(edition: Edition, categories: list[Category], methods: Collection[str]) -> "QuerySet[Vote]":
+    """Counted votes in the edition's categories of these methods.
+
+    Filtered by category (the `vote_category_ballot` index) rather than by joining each
+    vote to its ballot: a category's votes all belong to ballots of its edition. No
+    category of these methods: no query at all.
+    """
+    ids = [category.pk for category in categories if category.method in methods]
+    return Vote.objects.filter(category_id__in=ids).exclude(ballot_id__in=_uncounted_ballots(edition))
+
+
+def _approval_ballot_counts(edition: Edition, categories: list[Category]) -> dict[int, int]:
+    """Ballots approving at least one active nominee, per approval category.
+
+    Plurality needs no such query (one vote per ballot: the engine sums the counts) and
+    ranked categories count their ballots from the profile.
+    """
     rows = (
-        Vote.objects.filter(ballot__edition=edition, ballot__status=BallotStatus.COUNTED, nominee__active=True)
+        _category_votes(edition, categories, [VotingMethod.APPROVAL])
+        .filter(nominee__active=True)
         .values("category_id")
         .annotate(ballots=Count("ballot_id", distinct=True))
+        .order_by()
     )
     return {row["category_id"]: row["ballots"] for row in rows}
 
 
-def _choice_counts(edition: Edition) -> dict[int, dict[int, int]]:
+def _choice_counts(edition: Edition, categories: list[Category]) -> dict[int, dict[int, int]]:
     """Votes per nominee for every plurality and approval category, in one aggregate query."""
     rows = (
-        Vote.objects.filter(
-            ballot__edition=edition,
-            ballot__status=BallotStatus.COUNTED,
-            category__method__in=[VotingMethod.PLURALITY, VotingMethod.APPROVAL],
-        )
+        _category_votes(edition, categories, [VotingMethod.PLURALITY, VotingMethod.APPROVAL])
         .values("category_id", "nominee_id")
         .annotate(votes=Count("id"))
+        .order_by()
     )
     counts: dict[int, dict[int, int]] = {}
     for row in rows:
@@ -84,21 +113,22 @@ def _choice_counts(edition: Edition) -> dict[int, dict[int, int]]:
     return counts
 
 
-def _ranked_rows(edition: Edition) -> Iterator[tuple[int, int, int]]:
+def _ranked_rows(edition: Edition, categories: list[Category]) -> Iterator[tuple[int, int, int]]:
     return (
-        Vote.objects.filter(ballot__edition=edition, ballot__status=BallotStatus.COUNTED, rank__isnull=False)
-        .order_by("category_id", "ballot_id", "rank")
+        _category_votes(edition, categories, RANKED_METHODS)
+        .filter(rank__isnull=False)
+        .order_by("category_id", "ballot_id", "rank")  # the index's order: no sort
         .values_list("category_id", "ballot_id", "nominee_id")
         .iterator(chunk_size=20_000)
     )
 
 
-def _ranked_profiles(edition: Edition) -> dict[int, RankedProfile]:
+def _ranked_profiles(edition: Edition, categories: list[Category]) -> dict[int, RankedProfile]:
     """Stream ranked votes (never loading ballots as objects) into compact profiles."""
     rankings: dict[int, dict[tuple[int, ...], int]] = {}
     current_key: tuple[int, int] | None = None
     ranking: list[int] = []
-    for category_id, ballot_id, nominee_id in _ranked_rows(edition):
+    for category_id, ballot_id, nominee_id in _ranked_rows(edition, categories):
         if (category_id, ballot_id) != current_key:
             if current_key is not None:
                 bucket = rankings.setdefault(current_key[0], {})
@@ -127,19 +157,18 @@ def tally_edition(edition: Edition) -> tuple[list[dict[str, Any]], int]:
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         categories = list(Category.objects.filter(edition=edition).prefetch_related("nominees").order_by("order", "id"))
-        ballots_by_category = _category_ballot_counts(edition)
-        counts = _choice_counts(edition)
-        profiles = _ranked_profiles(edition)
+        approval_ballots = _approval_ballot_counts(edition, categories)
+        counts = _choice_counts(edition, categories)
+        profiles = _ranked_profiles(edition, categories)
         ballots_counted = Ballot.objects.filter(edition=edition, status=BallotStatus.COUNTED).count()
     results = []
     for category in categories:
         candidates = [n.pk for n in sorted(category.nominees.all(), key=lambda n: (n.order, n.pk)) if n.active]
-        ballots = ballots_by_category.get(category.pk, 0)
         first: TallyResult | None = None
         if category.method == VotingMethod.PLURALITY:
-            result = plurality(counts.get(category.pk, {}), candidates, ballots)
+            result = plurality(counts.get(category.pk, {}), candidates)
         elif category.method == VotingMethod.APPROVAL:
-            result = approval(counts.get(category.pk, {}), candidates, ballots)
+            result = approval(counts.get(category.pk, {}), candidates, approval_ballots.get(category.pk, 0))
         else:
             profile = profiles.get(category.pk, RankedProfile({}))
             result = tally_ranked(category.method, profile, candidates)
