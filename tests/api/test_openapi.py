@@ -7,12 +7,15 @@ match the document (status, headers, content type, body), fails the test.
 """
 
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.management import call_command
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 
 from accounts.services import create_api_token
@@ -39,7 +42,18 @@ BUSINESS_RULES = {
 
 
 @pytest.fixture
-def fuzzing(settings: Any) -> tuple[schemathesis.BaseSchema, dict[str, dict[str, str]]]:
+def keep_test_connection() -> Iterator[None]:
+    """Requests go through the bare WSGI handler: stop it closing the test's database connection
+    as each request starts and finishes (Django's test client does the same)."""
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
+
+
+@pytest.fixture
+def fuzzing(settings: Any, keep_test_connection: None) -> tuple[schemathesis.BaseSchema, dict[str, dict[str, str]]]:
     settings.PODIUM_API_RATE_LIMIT_ADDRESS = "100000/m"
     settings.PODIUM_API_RATE_LIMIT_TOKEN = "100000/m"
     settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "submit_ballot": "", "check_receipt": ""}
