@@ -1,6 +1,7 @@
 """Podium's versioned JSON API, served at /api/v1/ (docs at /api/v1/docs, schema at /api/v1/openapi.json)."""
 
 import hashlib
+import math
 from typing import Any
 
 from allauth.account.adapter import get_adapter
@@ -17,7 +18,11 @@ from voting.api import router as voting_router
 
 
 class _SettingsThrottle(SimpleRateThrottle):
-    """ninja's sliding-window throttle, with its rate read from a Podium setting on each request."""
+    """ninja's sliding-window throttle, with its rate read from a Podium setting on each request.
+
+    It keeps the request being checked on the instance (ninja's design), which is safe in
+    gunicorn's sync workers (one request at a time per process).
+    """
 
     setting = ""
 
@@ -65,17 +70,38 @@ api = NinjaAPI(
     urls_namespace="api-v1",
     docs=Swagger(settings={"persistAuthorization": False}),
     docs_url="/docs",
-    throttle=[AddressThrottle(), TokenThrottle()],
 )
 install_error_handlers(api)
 api.add_router("/", awards_router)
 api.add_router("/", voting_router)
 
 
-def _json_method_not_allowed(view: Any) -> Any:
-    """ninja answers a wrong method with a bare 405; give it the API's error shape."""
+THROTTLES = (AddressThrottle(), TokenThrottle())
+
+
+def _throttled(request: HttpRequest) -> HttpResponse | None:
+    """429 with Retry-After when the address or the token is over its rate.
+
+    Checked before ninja runs authentication, so guessing tokens is limited too.
+    """
+    waits = [throttle.wait() for throttle in THROTTLES if not throttle.allow_request(request)]
+    if not waits:
+        return None
+    wait = max((w for w in waits if w is not None), default=60.0)
+    message = "Too many requests. Wait before trying again (see the Retry-After header)."
+    response = api.create_response(request, error_body("rate_limited", message), status=429)
+    response["Retry-After"] = str(max(1, math.ceil(wait)))
+    return response
+
+
+def _guarded(view: Any) -> Any:
+    """Every API view: rate limits first; and a wrong method answered in the API's error shape
+    (ninja's own 405 is bare)."""
 
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        refused_by_rate = _throttled(request)
+        if refused_by_rate is not None:
+            return refused_by_rate
         response: HttpResponse = view(request, *args, **kwargs)
         if not isinstance(response, HttpResponseNotAllowed):
             return response
@@ -92,7 +118,7 @@ def api_urls() -> tuple[list[URLPattern | URLResolver], str, str]:
     patterns, app_name, namespace = api.urls
     for pattern in patterns:
         if isinstance(pattern, URLPattern):
-            pattern.callback = _json_method_not_allowed(pattern.callback)
+            pattern.callback = _guarded(pattern.callback)
     return patterns, app_name, namespace
 
 

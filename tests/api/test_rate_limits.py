@@ -57,3 +57,11 @@ def test_receipt_checks_are_limited_per_address(api: Client, settings) -> None:
 def test_defaults_are_configured() -> None:
     assert settings.PODIUM_API_RATE_LIMIT_ADDRESS == "300/m"
     assert settings.PODIUM_API_RATE_LIMIT_TOKEN == "120/m"
+
+
+def test_guessing_tokens_is_limited_per_address(api: Client, edition, settings) -> None:
+    settings.PODIUM_API_RATE_LIMIT_ADDRESS = "3/m"
+    for n in range(3):
+        response = api.get("/api/v1/editions/open-awards/ballot", HTTP_AUTHORIZATION=f"Bearer pdm_guess{n}")
+        assert response.status_code == 401
+    _assert_429(api.get("/api/v1/editions/open-awards/ballot", HTTP_AUTHORIZATION="Bearer pdm_guess9"))
