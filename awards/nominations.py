@@ -146,7 +146,7 @@ def undo_review(*, nomination: Nomination, by: User) -> None:
     chose it (then withdraw the nominee instead: votes are never deleted by a review).
     """
     with transaction.atomic():
-        locked = Nomination.objects.select_for_update().select_related("nominee").get(pk=nomination.pk)
+        locked = Nomination.objects.select_for_update(of=("self",)).select_related("nominee").get(pk=nomination.pk)
         if locked.status == NominationStatus.PENDING:
             raise NominationRefused(f"“{locked.name}” has not been reviewed.")
         created = locked.nominee if locked.created_nominee else None
