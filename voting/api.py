@@ -224,13 +224,22 @@ CSV_EXPORT = {codes_4xx: ErrorOut}
 CSV_EXTRA = {"responses": {"200": {"description": "CSV, one row per nominee and category", "content": CSV_CONTENT}}}
 
 
-@router.get("/editions/{edition_slug}/export/results.csv", response=CSV_EXPORT, openapi_extra=CSV_EXTRA)
+@router.get(
+    "/editions/{edition_slug}/export/results.csv",
+    response=CSV_EXPORT,
+    openapi_extra=CSV_EXTRA,
+    summary="Download an edition's results (CSV)",
+)
 def export_edition_csv(request: HttpRequest, edition_slug: str) -> HttpResponse:
     """The edition's standings as CSV (category, method, position, tied, nominee, count, share, ballots)."""
     return _export(request, edition_slug, None, "csv")
 
 
-@router.get("/editions/{edition_slug}/export/results.json", response=JSON_EXPORT)
+@router.get(
+    "/editions/{edition_slug}/export/results.json",
+    response=JSON_EXPORT,
+    summary="Download an edition's results (JSON)",
+)
 def export_edition_json(request: HttpRequest, edition_slug: str) -> HttpResponse:
     """The edition's standings as a JSON download (the same document as the results page's download)."""
     return _export(request, edition_slug, None, "json")
@@ -240,12 +249,17 @@ def export_edition_json(request: HttpRequest, edition_slug: str) -> HttpResponse
     "/editions/{edition_slug}/categories/{category_slug}/export/results.csv",
     response=CSV_EXPORT,
     openapi_extra=CSV_EXTRA,
+    summary="Download a category's results (CSV)",
 )
 def export_category_csv(request: HttpRequest, edition_slug: str, category_slug: str) -> HttpResponse:
     return _export(request, edition_slug, category_slug, "csv")
 
 
-@router.get("/editions/{edition_slug}/categories/{category_slug}/export/results.json", response=JSON_EXPORT)
+@router.get(
+    "/editions/{edition_slug}/categories/{category_slug}/export/results.json",
+    response=JSON_EXPORT,
+    summary="Download a category's results (JSON)",
+)
 def export_category_json(request: HttpRequest, edition_slug: str, category_slug: str) -> HttpResponse:
     return _export(request, edition_slug, category_slug, "json")
 

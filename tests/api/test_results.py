@@ -145,3 +145,25 @@ def test_results_of_a_future_edition_are_hidden(api: Client) -> None:
     soon = timezone.now() + timedelta(days=3)
     EditionFactory(slug="future", voting_opens_at=soon, voting_closes_at=soon + timedelta(days=1))
     assert api.get("/api/v1/editions/future/results").status_code == 404
+
+
+def _results_queries(api: Client, path: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert api.get(path).status_code == 200
+    return len(captured)
+
+
+def test_results_query_count_does_not_grow_with_categories(api: Client) -> None:
+    edition = EditionFactory(slug="grow")
+
+    def add_category() -> None:
+        category = CategoryFactory(edition=edition)
+        nominee = NomineeFactory(category=category)
+        submit_ballot(voter=UserFactory(), edition=edition, selections={category.pk: [nominee.pk]}, expected_version=0)
+        recompute_edition(edition.pk)
+
+    add_category()
+    one = _results_queries(api, "/api/v1/editions/grow/results")
+    add_category()
+    add_category()
+    assert _results_queries(api, "/api/v1/editions/grow/results") == one
