@@ -109,6 +109,8 @@ def celery_worker_process(django_db_setup: None, django_db_blocker: object) -> I
 
 
 def _wait_for_worker(app: object, worker: subprocess.Popen[bytes]) -> None:
+    from celery.result import allow_join_result
+
     from config.celery import ping
 
     deadline = time.monotonic() + 60
@@ -116,7 +118,9 @@ def _wait_for_worker(app: object, worker: subprocess.Popen[bytes]) -> None:
         if worker.poll() is not None:
             pytest.fail(f"celery worker exited with code {worker.returncode}")
         try:
-            if ping.delay().get(timeout=5) == "pong":
+            with allow_join_result():
+                answered = ping.delay().get(timeout=5) == "pong"
+            if answered:
                 return
         except Exception:  # noqa: S112 - the worker is still starting
             continue

@@ -215,9 +215,11 @@ def _recompute(edition: Edition) -> ResultsRelease:
     duration_ms = int((time.monotonic() - started) * 1000)
     now = timezone.now()
     with transaction.atomic():
-        state = (
-            ResultsState.objects.select_for_update(of=("self",)).select_related("current_release").get(edition=edition)
-        )
+        state = ResultsState.objects.select_for_update().get(edition=edition)
+        # Read the current release in its own statement: under READ COMMITTED it then sees a
+        # release committed by a concurrent run we waited for (a join in the locking query
+        # would still see the old snapshot of the release table).
+        state.current_release = ResultsRelease.objects.filter(pk=state.current_release_id).first()
         state.last_checked_at, state.last_duration_ms = now, duration_ms
         if state.current_release is not None and state.current_release.fingerprint == fingerprint:
             state.save(update_fields=["last_checked_at", "last_duration_ms"])
