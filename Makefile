@@ -68,6 +68,7 @@ bench: $(VENV)/.installed-dev
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit -q -r accounts awards voting config -ll -x "*/migrations/*"
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .

@@ -60,7 +60,7 @@ def _serve_worker_metrics(**kwargs: Any) -> None:
     if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
         registry = CollectorRegistry()
         MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-    start_http_server(int(port), addr=os.environ.get("PODIUM_WORKER_METRICS_ADDR", "0.0.0.0"), registry=registry)  # noqa: S104
+    start_http_server(int(port), addr=os.environ.get("PODIUM_WORKER_METRICS_ADDR", "127.0.0.1"), registry=registry)
 
 
 setup_logging.connect(_use_django_logging)
