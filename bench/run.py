@@ -1,0 +1,62 @@
+"""`python -m bench.run [recompute] [http] [--large] [--quick]`: run benchmarks, print figures and ratios.
+
+Uses PostgreSQL (DATABASE_URL, default the `podium_bench` database, created if missing)
+and Redis (REDIS_URL, default redis://127.0.0.1:6379/3). Never part of the test suite.
+"""
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+
+
+def machine_facts() -> None:
+    import django
+
+    def sh(command: str) -> str:
+        return subprocess.run(command, shell=True, capture_output=True, text=True, check=False).stdout.strip()  # noqa: S602
+
+    print("== machine ==")
+    print(f"  date: {sh('date -u +%Y-%m-%dT%H:%M:%SZ')}; nproc: {os.cpu_count()}; {sh('free -h | sed -n 2p')}")
+    cpu = sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2")
+    redis = sh("redis-server --version | cut -d' ' -f1-3")
+    wrk = sh("wrk --version 2>&1 | head -1")
+    print(f"  CPU: {cpu}")
+    print(
+        f"  Python {platform.python_version()}, Django {django.get_version()}, {sh('psql --version')}, {redis}, {wrk}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("suites", nargs="*", default=["recompute", "http"])
+    parser.add_argument("--large", action="store_true", help="also 5M plurality votes")
+    parser.add_argument("--quick", action="store_true", help="shorter HTTP runs")
+    args = parser.parse_args()
+    os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/podium_bench")
+    os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/3")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+    # One key for this process and the servers it starts: it signs the members' sessions.
+    os.environ.setdefault("SECRET_KEY", "bench-only-" + "k" * 60)
+    subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", "podium_bench"], capture_output=True, check=False)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", "--run-syncdb", verbosity=0)
+    machine_facts()
+    if "recompute" in args.suites:
+        from bench import recompute
+
+        recompute.main(large=args.large)
+    if "http" in args.suites:
+        from bench import http
+
+        http.main(quick=args.quick)
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
