@@ -54,6 +54,7 @@ def test_newcomer_signs_up_verifies_votes_changes_and_checks_the_receipt(page, l
     layer2 = _category(page, "Best Layer-2 Network")
     layer2.get_by_label("Base").select_option("1")
     layer2.get_by_label("Arbitrum").select_option("2")
+    assert page.locator("[data-progress-answered]").first.inner_text() == "3"  # kept current as the voter chooses
     screenshot(page, "ballot")
     page.get_by_role("button", name=re.compile("Review", re.I)).click()
     summary = page.locator("main").inner_text()
