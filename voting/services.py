@@ -110,6 +110,7 @@ def submit_ballot(
     expected_version: int,
     client_ip: str | None = None,
     user_agent: str = "",
+    rules: BallotRules | None = None,
 ) -> StoredBallot:
     """Store a member's whole ballot for an edition, replacing their previous one.
 
@@ -119,8 +120,11 @@ def submit_ballot(
     with STALE unless it repeats exactly what is stored (a double click). Locks only the
     voter's own ballot row; the database's unique constraint settles two first submissions
     racing. Requests a leaderboard recompute after commit. Raises BallotRejected.
+    `rules` are the edition's rules when the caller loaded them for this request (the
+    ballot page has, to build its form), saving two queries; else they are loaded here.
     """
-    rules = rules_for(edition)
+    if rules is None or rules.edition_id != edition.pk:
+        rules = rules_for(edition)
     problems = check_selections(rules, selections)
     if problems:
         raise BallotRejected(BallotRejected.INVALID, problems)

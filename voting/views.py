@@ -85,6 +85,7 @@ def ballot(request: HttpRequest, edition_slug: str) -> HttpResponse:
             expected_version=form.cleaned_data["version"],
             client_ip=request.META.get("REMOTE_ADDR"),
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            rules=page.rules,
         )
     except (OperationalError, InterfaceError):
         # The database went away mid-transaction: nothing was stored. Drop the broken
