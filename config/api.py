@@ -95,20 +95,21 @@ def _throttled(request: HttpRequest) -> HttpResponse | None:
 
 
 def _guarded(view: Any) -> Any:
-    """Every API view: rate limits first; and a wrong method answered in the API's error shape
-    (ninja's own 405 is bare)."""
+    """Every API view: rate limits first; a wrong method answered in the API's error shape
+    (ninja's own 405 is bare); reads open to other sites' pages."""
 
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        refused_by_rate = _throttled(request)
-        if refused_by_rate is not None:
-            return refused_by_rate
-        response: HttpResponse = view(request, *args, **kwargs)
-        if not isinstance(response, HttpResponseNotAllowed):
-            return response
-        body = error_body("method_not_allowed", f"{request.method} is not allowed here.")
-        refused = api.create_response(request, body, status=405)
-        refused["Allow"] = response["Allow"]
-        return refused
+        response: HttpResponse = _throttled(request) or view(request, *args, **kwargs)
+        if isinstance(response, HttpResponseNotAllowed):
+            body = error_body("method_not_allowed", f"{request.method} is not allowed here.")
+            refused = api.create_response(request, body, status=405)
+            refused["Allow"] = response["Allow"]
+            response = refused
+        if request.method in ("GET", "HEAD"):
+            # A browser hides a "*" answer from a page that sent cookies: only anonymous reads are shared.
+            response["Access-Control-Allow-Origin"] = "*"
+            response["Access-Control-Expose-Headers"] = "ETag, Last-Modified, Retry-After"
+        return response
 
     wrapped.csrf_exempt = True  # type: ignore[attr-defined]
     return wrapped

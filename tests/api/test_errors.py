@@ -42,3 +42,12 @@ def test_docs_page_uses_vendored_assets_only(api: Client) -> None:
     assert "cdn" not in page.lower() and "https://" not in page
     schema = api.get("/api/v1/openapi.json").json()
     assert schema["info"]["version"] == "1" and schema["openapi"].startswith("3.")
+
+
+def test_other_sites_may_read_but_not_with_cookies(api: Client) -> None:
+    response = api.get("/api/v1/editions", HTTP_ORIGIN="https://community.example")
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Credentials" not in response
+    assert response["Access-Control-Expose-Headers"] == "ETag, Last-Modified, Retry-After"
+    refused = api.post("/api/v1/receipts/check", data="{}", content_type="application/json")
+    assert "Access-Control-Allow-Origin" not in refused
