@@ -1,4 +1,5 @@
 import csv
+import hashlib
 import logging
 import uuid
 from collections.abc import Callable
@@ -10,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import InterfaceError, OperationalError, connection
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
@@ -177,20 +178,38 @@ def _cached_for_visitors(
     """Serve anonymous visitors a cached copy (no database query on a hit); render for others.
 
     Only public results are cached: visibility only widens with time, and publishing,
-    unpublishing or a new snapshot moves the cache generation.
+    unpublishing or a new snapshot moves the cache generation. Cached copies carry an
+    ETag, so a visitor's conditional GET gets a 304 without the body.
     """
 
     def serve(request: HttpRequest, edition_slug: str) -> HttpResponse:
         key = results.cached_page_key(edition_slug, page) if not request.user.is_authenticated else None
         hit = cache.get(key) if key else None
-        if hit is not None:
-            return HttpResponse(hit)
+        if isinstance(hit, tuple):  # anything else is a miss (an entry from an older release)
+            return _from_cache(request, hit)
         response = render_page()
         if key and getattr(response, "public_results", False):
-            cache.set(key, response.content, settings.PODIUM_RESULTS_CACHE_SECONDS)
+            content = response.content
+            etag = f'"{hashlib.blake2b(content, digest_size=12).hexdigest()}"'
+            response["ETag"] = etag
+            disposition = response.get("Content-Disposition", "")
+            entry = (content, response["Content-Type"], disposition, etag)
+            cache.set(key, entry, settings.PODIUM_RESULTS_CACHE_SECONDS)
         return response
 
     return serve
+
+
+def _from_cache(request: HttpRequest, hit: tuple[bytes, str, str, str]) -> HttpResponse:
+    content, content_type, disposition, etag = hit
+    if etag in (tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")):
+        response: HttpResponse = HttpResponseNotModified()
+    else:
+        response = HttpResponse(content, content_type=content_type)
+        if disposition:
+            response["Content-Disposition"] = disposition
+    response["ETag"] = etag
+    return response
 
 
 def edition_results(request: HttpRequest, edition_slug: str) -> HttpResponse:
@@ -223,17 +242,22 @@ def category_results(request: HttpRequest, edition_slug: str, category_slug: str
 
 
 def results_download(request: HttpRequest, edition_slug: str, fmt: str) -> HttpResponse:
-    edition, found = _public_results(request, edition_slug)
-    if found is None:
-        raise Http404("Results are not public yet")
-    if fmt == "json":
-        return JsonResponse(results.as_document(found), json_dumps_params={"indent": 2})
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{edition.slug}-results.csv"'
-    writer = csv.writer(response)
-    writer.writerow(results.CSV_HEADER)
-    writer.writerows(results.as_csv_rows(found))
-    return response
+    def render_download() -> HttpResponse:
+        edition, found = _public_results(request, edition_slug)
+        if found is None:
+            raise Http404("Results are not public yet")
+        if fmt == "json":
+            response: HttpResponse = JsonResponse(results.as_document(found), json_dumps_params={"indent": 2})
+        else:
+            response = HttpResponse(content_type="text/csv; charset=utf-8")
+            response["Content-Disposition"] = f'attachment; filename="{edition.slug}-results.csv"'
+            writer = csv.writer(response)
+            writer.writerow(results.CSV_HEADER)
+            writer.writerows(results.as_csv_rows(found))
+        response.public_results = not found.is_preview  # type: ignore[attr-defined]
+        return response
+
+    return _cached_for_visitors(f"download:{fmt}", render_download)(request, edition_slug)
 
 
 @require_http_methods(["GET", "POST"])
