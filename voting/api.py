@@ -173,6 +173,8 @@ def edition_results(request: HttpRequest, response: HttpResponse, edition_slug: 
 )
 def category_results(request: HttpRequest, response: HttpResponse, edition_slug: str, category_slug: str) -> Any:
     edition, preview = _visible_edition(request, edition_slug)
+    if not edition.categories.filter(slug=category_slug).exists():  # never a 304 for a category that is not there
+        raise Http404("No results for this category.")
     unchanged = _not_modified(request, edition, preview, response)
     if unchanged is not None:
         return unchanged

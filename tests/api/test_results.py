@@ -122,7 +122,7 @@ def test_etag_and_last_modified_answer_304_without_reading_standings(api: Client
     assert again["ETag"] == etag and again["Last-Modified"] == modified
     sql = " ".join(q["sql"] for q in captured.captured_queries)
     assert "voting_ballot" not in sql and "voting_vote" not in sql and "voting_categoryresult" not in sql
-    assert len(captured) == 2  # the edition, the current release's id and fingerprint
+    assert len(captured) == 3  # the edition, the category's existence, the current release's id and fingerprint
     assert api.get(ETF, HTTP_IF_MODIFIED_SINCE=modified).status_code == 304
     assert api.get(ETF, HTTP_IF_NONE_MATCH='"something-else"').status_code == 200
 
@@ -167,3 +167,9 @@ def test_results_query_count_does_not_grow_with_categories(api: Client) -> None:
     add_category()
     add_category()
     assert _results_queries(api, "/api/v1/editions/grow/results") == one
+
+
+def test_unknown_category_is_404_even_with_a_matching_etag(api: Client, demo) -> None:
+    etag = api.get(ETF)["ETag"]
+    response = api.get("/api/v1/editions/moon-awards-2024/results/no-such-category", HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 404 and error(response)["message"] == "No results for this category."
