@@ -88,3 +88,15 @@ def test_token_limit_and_blank_name(client: Client) -> None:
 def test_account_navigation_links_to_the_tokens_page(client: Client) -> None:
     client.force_login(UserFactory())
     assert f'href="{PAGE}"' in client.get("/accounts/email/").content.decode()
+
+
+def test_staff_see_and_revoke_tokens_in_the_admin(client: Client) -> None:
+    from tests.factories import StaffFactory
+
+    token, key = create_api_token(user=UserFactory(), name="leaky")
+    client.force_login(StaffFactory())
+    listing = client.get("/admin/accounts/apitoken/").content.decode()
+    assert "leaky" in listing and token.key_hash not in listing
+    assert token.key_hash not in client.get(f"/admin/accounts/apitoken/{token.pk}/change/").content.decode()
+    client.post("/admin/accounts/apitoken/", {"action": "revoke", "_selected_action": [token.pk]})
+    assert user_for_api_token(key) is None
