@@ -1,6 +1,7 @@
 """Podium's versioned JSON API, served at /api/v1/ (docs at /api/v1/docs, schema at /api/v1/openapi.json)."""
 
 import hashlib
+import json
 import math
 from typing import Any
 
@@ -8,6 +9,7 @@ from allauth.account.adapter import get_adapter
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import render
 from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI, Swagger
 from ninja.throttling import SimpleRateThrottle
@@ -59,6 +61,16 @@ class TokenThrottle(_SettingsThrottle):
         return f"api-rl:token:{hashlib.sha256(token.strip().encode()).hexdigest()}"
 
 
+class _Docs(Swagger):
+    """Swagger UI from ninja's vendored assets; it sends the CSRF token, so a logged-in member can
+    try the ballot endpoints with their session (ninja adds it only for API-wide session auth)."""
+
+    def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs: Any) -> HttpResponse:
+        self.settings["url"] = self.get_openapi_url(api, kwargs)
+        context = {"swagger_settings": json.dumps(self.settings, indent=1), "api": api, "add_csrf": True}
+        return render(request, self.template, context)
+
+
 api = NinjaAPI(
     title="Podium API",
     version="1",
@@ -68,7 +80,7 @@ api = NinjaAPI(
         "Authenticate with a personal API token (Authorization: Bearer pdm_…) or a logged-in session with CSRF."
     ),
     urls_namespace="api-v1",
-    docs=Swagger(settings={"persistAuthorization": False}),
+    docs=_Docs(settings={"persistAuthorization": False}),
     docs_url="/docs",
 )
 install_error_handlers(api)

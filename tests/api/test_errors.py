@@ -51,3 +51,8 @@ def test_other_sites_may_read_but_not_with_cookies(api: Client) -> None:
     assert response["Access-Control-Expose-Headers"] == "ETag, Last-Modified, Retry-After"
     refused = api.post("/api/v1/receipts/check", data="{}", content_type="application/json")
     assert "Access-Control-Allow-Origin" not in refused
+
+
+def test_docs_page_carries_the_csrf_token_for_session_calls(api: Client) -> None:
+    page = api.get("/api/v1/docs").content.decode()
+    assert 'data-api-csrf="true"' in page and 'data-csrf-token=""' not in page
