@@ -74,7 +74,7 @@ class NomineesField(forms.Field):
         for nominee_id, raw in raw_ranks.items():
             if raw == "":
                 continue
-            if not raw.isdigit():
+            if not raw.isdecimal():  # int() accepts exactly these; "²" is a digit but not decimal
                 raise forms.ValidationError(f"Ranks are whole numbers from 1 to {self.rule.limit}.")
             ranks[nominee_id] = int(raw)
         ordered, problems = order_by_ranks(ranks, self.rule.limit)

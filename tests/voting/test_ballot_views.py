@@ -230,3 +230,17 @@ def test_unknown_receipt_is_a_404_with_a_message(client: Client) -> None:
     assert response.context["form"].errors["code"] == [
         "No ballot has this receipt code. Check it character by character."
     ]
+
+
+@pytest.mark.parametrize("rank", ["²", "1.5", "one", " 1x"])
+def test_ranks_that_are_not_whole_numbers_are_refused(client: Client, edition, rank: str) -> None:
+    """Found by the fuzz test: "²" passes str.isdigit() but is no number."""
+    client.force_login(UserFactory())
+    data = _post_data(edition, chain=())
+    data[f"category-{category(edition, 'chain').pk}-{nominee_ids(edition, 'chain')[0]}"] = rank
+    response = client.post(_url(edition), data)
+    assert response.status_code == 400
+    assert response.context["form"].errors[f"category-{category(edition, 'chain').pk}"] == [
+        "Ranks are whole numbers from 1 to 3."
+    ]
+    assert Ballot.objects.count() == 0
