@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
@@ -51,7 +52,17 @@ def world() -> dict[str, User | None]:
     submit_ballot(
         voter=member, edition=open_edition, selections={stable.pk: [stable.nominees.get().pk]}, expected_version=0
     )
-    return {"anonymous": None, "member": member, "other": other, "staff": StaffFactory()}
+    curator, moderator = UserFactory(is_staff=True), UserFactory(is_staff=True)
+    curator.groups.set(Group.objects.filter(name="curator"))
+    moderator.groups.set(Group.objects.filter(name="moderator"))
+    return {
+        "anonymous": None,
+        "member": member,
+        "other": other,
+        "curator": curator,
+        "moderator": moderator,
+        "staff": StaffFactory(),
+    }
 
 
 def _client(user: User | None) -> Client:
@@ -63,7 +74,15 @@ def _client(user: User | None) -> Client:
 
 # url, {role: expected status or (status, location prefix)}
 Expect = dict[str, int | tuple[int, str]]
-EVERYONE_200: Expect = {"anonymous": 200, "member": 200, "other": 200, "staff": 200}
+ROLES = ("anonymous", "member", "other", "curator", "moderator", "staff")
+STAFF_ROLES = ("curator", "moderator", "staff")
+EVERYONE_200: Expect = dict.fromkeys(ROLES, 200)
+
+
+def _staff_only(staff: int | tuple[int, str], others: int | tuple[int, str]) -> Expect:
+    return {role: staff if role in STAFF_ROLES else others for role in ROLES}
+
+
 MATRIX: list[tuple[str, Expect]] = [
     ("/", EVERYONE_200),
     (f"/editions/{PUBLISHED}/", EVERYONE_200),
@@ -73,38 +92,21 @@ MATRIX: list[tuple[str, Expect]] = [
     (f"/editions/{PUBLISHED}/results.json", EVERYONE_200),
     (f"/editions/{PUBLISHED}/results.csv", EVERYONE_200),
     ("/receipts/", EVERYONE_200),
-    ("/editions/draft/", {"anonymous": 404, "member": 404, "other": 404, "staff": 200}),
-    ("/editions/draft/results/", {"anonymous": 404, "member": 404, "other": 404, "staff": 200}),
-    ("/editions/draft/results.json", {"anonymous": 404, "member": 404, "other": 404, "staff": 200}),
-    ("/editions/nope/", {"anonymous": 404, "member": 404, "other": 404, "staff": 404}),
-    (f"/editions/{OPEN}/ballot/", {"anonymous": (302, LOGIN), "member": 200, "other": 200, "staff": 200}),
+    ("/editions/draft/", _staff_only(200, 404)),
+    ("/editions/draft/results/", _staff_only(200, 404)),
+    ("/editions/draft/results.json", _staff_only(200, 404)),
+    ("/editions/nope/", dict.fromkeys(ROLES, 404)),
+    (f"/editions/{OPEN}/ballot/", {**dict.fromkeys(ROLES, 200), "anonymous": (302, LOGIN)}),
     (
         f"/editions/{OPEN}/ballot/done/",
-        {
-            "anonymous": (302, LOGIN),
-            "member": 200,
-            "other": (302, f"/editions/{OPEN}/ballot/"),
-            "staff": (302, f"/editions/{OPEN}/ballot/"),
-        },
+        {**dict.fromkeys(ROLES, (302, f"/editions/{OPEN}/ballot/")), "anonymous": (302, LOGIN), "member": 200},
     ),
-    (
-        "/admin/",
-        {
-            "anonymous": (302, "/admin/login/"),
-            "member": (302, "/admin/login/"),
-            "other": (302, "/admin/login/"),
-            "staff": 200,
-        },
-    ),
-    (
-        "/admin/voting/ballot/",
-        {
-            "anonymous": (302, "/admin/login/"),
-            "member": (302, "/admin/login/"),
-            "other": (302, "/admin/login/"),
-            "staff": 200,
-        },
-    ),
+    ("/nominations/", {**dict.fromkeys(ROLES, 200), "anonymous": (302, LOGIN)}),
+    ("/admin/", _staff_only(200, (302, "/admin/login/"))),
+    ("/admin/awards/edition/", _staff_only(200, (302, "/admin/login/"))),
+    ("/admin/awards/nomination/", {**_staff_only(200, (302, "/admin/login/")), "moderator": 403}),
+    ("/admin/voting/ballot/", {**_staff_only(200, (302, "/admin/login/")), "curator": 403}),
+    ("/admin/voting/ballotaudit/", {**_staff_only(200, (302, "/admin/login/")), "curator": 403}),
 ]
 
 
