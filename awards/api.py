@@ -12,7 +12,7 @@ from ninja.responses import codes_4xx
 
 from accounts.api_auth import api_viewer
 from awards.models import Category, Edition, Nominee
-from awards.selectors import get_edition_for
+from awards.selectors import get_edition_for, visible_editions
 from config.api_errors import ErrorOut
 
 router = Router(tags=["editions"])
@@ -105,10 +105,7 @@ class CategoryOut(Schema):
 
 
 def _editions(request: HttpRequest) -> QuerySet[Edition]:
-    viewer = api_viewer(request)
-    editions = Edition.objects.annotate(category_count=Count("categories"))
-    if not (viewer.is_authenticated and viewer.is_staff):
-        editions = editions.filter(is_public=True)
+    editions = visible_editions(api_viewer(request)).annotate(category_count=Count("categories"))
     return editions.order_by("-voting_opens_at", "name", "pk")
 
 

@@ -8,7 +8,16 @@ from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 
 from accounts.models import User
-from awards.models import Category, Edition, Nomination, NominationStatus, NominationSupport, Nominee, Phase
+from awards.models import (
+    Category,
+    Edition,
+    EditionQuerySet,
+    Nomination,
+    NominationStatus,
+    NominationSupport,
+    Nominee,
+    Phase,
+)
 
 Viewer = User | AnonymousUser
 
@@ -47,11 +56,15 @@ def edition_summaries(viewer: Viewer, now: datetime) -> list[EditionSummary]:
     return summaries
 
 
+def visible_editions(viewer: Viewer) -> EditionQuerySet:
+    """Editions a viewer may see, as a queryset to filter or page through: public ones, drafts for staff."""
+    return Edition.objects.all() if _can_preview(viewer) else Edition.objects.public()
+
+
 def get_edition_for(viewer: Viewer, slug: str) -> Edition:
     """The edition with this slug, or 404 when it does not exist or the viewer may not see it."""
-    editions = Edition.objects.all() if _can_preview(viewer) else Edition.objects.public()
     try:
-        return editions.get(slug=slug)
+        return visible_editions(viewer).get(slug=slug)
     except Edition.DoesNotExist:
         raise Http404("No such edition") from None
 
