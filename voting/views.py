@@ -187,6 +187,12 @@ def _cached_for_visitors(
         hit = cache.get(key) if key else None
         if isinstance(hit, tuple):  # anything else is a miss (an entry from an older release)
             return _from_cache(request, hit)
+        if key and not cache.add(f"{key}:rendering", 1, timeout=10):
+            # Another process is rendering this page: serve the previous release's copy
+            # meanwhile rather than all rendering at once (no stampede on a new release).
+            stale = cache.get(_previous_generation(key))
+            if isinstance(stale, tuple):
+                return _from_cache(request, stale)
         response = render_page()
         if key and getattr(response, "public_results", False):
             content = response.content
@@ -194,10 +200,17 @@ def _cached_for_visitors(
             response["ETag"] = etag
             disposition = response.get("Content-Disposition", "")
             entry = (content, response["Content-Type"], disposition, etag)
-            cache.set(key, entry, settings.PODIUM_RESULTS_CACHE_SECONDS)
+            # Kept twice as long as it is fresh, so that it can stand in while its successor renders.
+            cache.set(key, entry, 2 * settings.PODIUM_RESULTS_CACHE_SECONDS)
+            cache.delete(f"{key}:rendering")
         return response
 
     return serve
+
+
+def _previous_generation(key: str) -> str:
+    prefix, _, generation = key.rpartition(":")
+    return f"{prefix}:{int(generation) - 1}"
 
 
 def _from_cache(request: HttpRequest, hit: tuple[bytes, str, str, str]) -> HttpResponse:

@@ -56,3 +56,23 @@ def test_members_are_not_served_the_visitors_copy(client: Client, demo) -> None:
     response = client.get(JSON)
     assert response.status_code == 200
     assert "ETag" not in response
+
+
+def test_while_a_new_release_renders_visitors_get_the_previous_copy(client: Client, demo) -> None:
+    from django.core.cache import cache
+
+    from voting.results import cached_page_key, forget_cached_results
+
+    before = client.get(PAGE).content
+    forget_cached_results("moon-awards-2024")  # a new release moves the generation
+    cache.add(f"{cached_page_key('moon-awards-2024', 'overview')}:rendering", 1, timeout=10)  # another worker
+    with CaptureQueriesContext(connection) as queries:
+        meanwhile = client.get(PAGE)
+    assert len(queries) == 0
+    assert meanwhile.content == before
+    cache.delete(f"{cached_page_key('moon-awards-2024', 'overview')}:rendering")
+    with CaptureQueriesContext(connection) as queries:
+        rendered = client.get(PAGE)
+    assert len(queries) > 0
+    assert rendered.status_code == 200
+    assert cache.get(f"{cached_page_key('moon-awards-2024', 'overview')}:rendering") is None
