@@ -48,6 +48,7 @@ BIN = Path(sys.executable).parent
 CSRF = "benchcsrfsecret0123456789abcdefg"
 OPEN_EDITION = "moon-awards-2025"
 RESULTS = "/editions/moon-awards-2024/results/"
+JSON = "/editions/moon-awards-2024/results.json"
 
 
 def _free_port() -> int:
@@ -150,9 +151,17 @@ class Stack:
 
 
 def wrk(
-    url: str, *, connections: int, seconds: int, script: str | None = None, args: list[str] | None = None
+    url: str,
+    *,
+    connections: int,
+    seconds: int,
+    script: str | None = None,
+    args: list[str] | None = None,
+    header: str | None = None,
 ) -> dict[str, Any]:
     command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--latency", "--timeout", "10s"]
+    if header:
+        command += ["-H", header]
     if script:
         command += ["-s", str(WRK_DIR / script)]
     command.append(url)
@@ -290,26 +299,150 @@ class Freshness(threading.Thread):
         connections.close_all()
 
 
-def _line(name: str, result: dict[str, Any], hello: dict[str, Any] | None) -> str:
-    ratio = f"{result['rps'] / hello['rps']:.0%} of hello" if hello else "baseline"
-    return (
-        f"  {name:<42} {result['rps']:>8.0f} req/s  p50 {result['p50']:>7.2f} ms  p99 {result['p99']:>7.2f} ms  "
-        f"errors {result['errors']:>3}/{result['requests']}  ({ratio})"
+def expiring_entries(base: str, seconds: int, hello: dict[str, Any] | None) -> dict[str, Any]:
+    """The results page while its cache entry is dropped every second (as a new release does)."""
+    from voting.results import forget_cached_results
+
+    stop = threading.Event()
+
+    def invalidate() -> None:
+        while not stop.wait(1.0):
+            forget_cached_results("moon-awards-2024")
+
+    thread = threading.Thread(target=invalidate, daemon=True)
+    thread.start()
+    try:
+        result = wrk(f"{base}{RESULTS}", connections=16, seconds=seconds)
+    finally:
+        stop.set()
+        thread.join()
+    _print("results page, entry dropped each second", result)
+    print(f"  p99/p50 while entries expire: {result['p99'] / result['p50']:.1f}x", flush=True)
+    return result
+
+
+ROUNDS = 3
+
+
+def side_by_side(hello_url: str, case: dict[str, Any], seconds: int) -> dict[str, Any]:
+    """Alternate hello and the case ROUNDS times; medians, and the median of per-round ratios."""
+    hellos, runs, ratios = [], [], []
+    for _ in range(ROUNDS):
+        hello = wrk(hello_url, connections=16, seconds=seconds)
+        run = wrk(
+            case["url"],
+            connections=16,
+            seconds=seconds,
+            script=case.get("script"),
+            args=case.get("args"),
+            header=case.get("header"),
+        )
+        hellos.append(hello)
+        runs.append(run)
+        ratios.append(run["rps"] / hello["rps"])
+    return {
+        "rps": statistics.median(r["rps"] for r in runs),
+        "p50": statistics.median(r["p50"] for r in runs),
+        "p99": statistics.median(r["p99"] for r in runs),
+        "requests": sum(r["requests"] for r in runs),
+        "errors": sum(r["errors"] for r in runs),
+        "hello_rps": statistics.median(h["rps"] for h in hellos),
+        "ratio": statistics.median(ratios),
+    }
+
+
+def _print(name: str, result: dict[str, Any]) -> None:
+    ratio = f"{result['ratio']:.0%} of hello" if "ratio" in result else "baseline"
+    print(
+        f"  {name:<40} {result['rps']:>7.0f} req/s  p50 {result['p50']:>7.2f} ms  p99 {result['p99']:>8.2f} ms  "
+        f"errors {result['errors']}/{result['requests']}  ({ratio}; hello {result.get('hello_rps', result['rps']):.0f})",
+        flush=True,
     )
 
 
+def profile_ballots(stack: "Stack", url: str, members: Path, body: Path, seconds: int) -> None:
+    """py-spy over every gunicorn worker while 16 clients submit ballots: where the time goes."""
+    if not shutil.which("py-spy", path=str(BIN)):
+        print("  (py-spy not installed: no profile)")
+        return
+    out = Path(stack.metrics_dir).with_suffix(".pyspy.txt")
+    spy = subprocess.Popen(
+        [
+            str(BIN / "py-spy"),
+            "record",
+            "--pid",
+            str(stack.processes[0].pid),
+            "--subprocesses",
+            "--format",
+            "raw",
+            "--rate",
+            "200",
+            "--duration",
+            str(seconds),
+            "--nonblocking",
+            "--output",
+            str(out),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wrk(url, connections=16, seconds=seconds, script="ballot.lua", args=[str(members), str(body)])
+    spy.wait(timeout=60)
+    if not out.exists():
+        print("  (py-spy could not attach: no profile)")
+        return
+    buckets: dict[str, int] = {}
+    total = 0
+    for line in out.read_text().splitlines():
+        stack_text, _, count = line.rpartition(" ")
+        samples = int(count)
+        total += samples
+        buckets[_bucket(stack_text)] = buckets.get(_bucket(stack_text), 0) + samples
+    print(f"  py-spy, ballot submission at 16 clients ({total} samples over the workers, idle included):")
+    for name, samples in sorted(buckets.items(), key=lambda item: -item[1])[:10]:
+        print(f"    {samples / total:6.1%}  {name}")
+
+
+BUCKETS = (
+    (
+        "waiting for a request (idle worker)",
+        ("select (selectors.py", "wait (gunicorn/arbiter", "sleep (gunicorn", "accept ("),
+    ),
+    ("PostgreSQL round trips (psycopg wait)", ("psycopg/connection.py", "psycopg/_cursor", "psycopg/cursor")),
+    ("Redis (cache, rate limit, broker)", ("redis/", "kombu/", "celery/")),
+    ("session and authentication", ("sessions/", "contrib/auth/", "allauth/")),
+    ("ballot rules, form and validation", ("voting/forms.py", "voting/rules.py", "django/forms/")),
+    ("submit_ballot (service, models)", ("voting/services.py",)),
+    ("ballot page reads (selectors)", ("voting/selectors.py", "awards/selectors.py")),
+    ("Django ORM (building queries)", ("django/db/models/",)),
+    ("middleware and request handling", ("django/core/handlers", "django/middleware", "csp/", "whitenoise", "config/")),
+)
+
+
+def _bucket(stack_text: str) -> str:
+    frames = stack_text.split(";")
+    for name, needles in BUCKETS:
+        if any(needle in frames[-1] for needle in needles):
+            return name
+    for name, needles in BUCKETS[1:]:
+        if any(needle in frame for frame in reversed(frames) for needle in needles):
+            return name
+    return "other: " + frames[-1][:80]
+
+
 def main(quick: bool = False) -> dict[str, Any]:
-    seconds = 5 if quick else 10
+    seconds = 3 if quick else 5
     workers = int(os.environ.get("WEB_CONCURRENCY", str(2 * (os.cpu_count() or 1) + 1)))
     prepare_data()
     print(
-        f"== HTTP: gunicorn {workers} sync workers, DEBUG off, PostgreSQL, Redis cache; wrk 2 threads, {seconds} s each ==",
+        f"== HTTP: gunicorn {workers} sync workers, DEBUG off, PostgreSQL, Redis cache; wrk 2 threads, 16 connections;"
+        f" each case alternated with hello {ROUNDS} times, {seconds} s per run ==",
         flush=True,
     )
     report: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="podium-bench-") as tmp:
         directory = Path(tmp)
-        cookies_path = make_members(6000 if not quick else 2500, directory)
+        cookies_path = make_members(9000, directory)
         body_path = ballot_body(directory)
         stack = Stack(workers)
         try:
@@ -317,58 +450,83 @@ def main(quick: bool = False) -> dict[str, Any]:
             cookies = cookies_path.read_text().split()
             body = body_path.read_bytes()
             assert _post_ballot(base, cookies[0], body) == 302, "the demo ballot was not accepted"
-            with urllib.request.urlopen(f"{base}{RESULTS}", timeout=10) as response:  # warm the cache
-                response.read()
-            cases = [
-                ("hello (bare view)", f"{base}/bench/hello/", None, None, 16),
-                ("one INSERT (bare view)", f"{base}/bench/insert/", "post.lua", None, 16),
-                ("tutorial poll vote, F('votes')+1", f"{base}/bench/polls/1/vote/", "post.lua", ["choice=1"], 16),
-                ("results page, cache hit", f"{base}{RESULTS}", None, None, 16),
-                ("category results page, cache hit", f"{base}{RESULTS}top-bitcoin-etfs-2024/", None, None, 16),
-                ("results.json", f"{base}/editions/moon-awards-2024/results.json", None, None, 16),
-            ]
-            wrk(cases[0][1], connections=16, seconds=3)  # warm every worker (imports, connections) first
-            hello = None
-            for name, url, script, args, conns in cases:
-                result = wrk(url, connections=conns, seconds=seconds, script=script, args=args)
-                hello = hello or result
-                report[name] = result
-                print(_line(name, result, hello if name != cases[0][0] else None), flush=True)
+            etags = {}
+            for path in (RESULTS, JSON):
+                with urllib.request.urlopen(f"{base}{path}", timeout=10) as response:  # warm the cache
+                    etags[path] = response.headers["ETag"]
+            hello_url = f"{base}/bench/hello/"
+            wrk(hello_url, connections=16, seconds=3)  # warm every worker (imports, connections) first
+            cases = {
+                "one SELECT (bare view)": {"url": f"{base}/bench/select/"},
+                "one INSERT (bare view)": {"url": f"{base}/bench/insert/", "script": "post.lua"},
+                "tutorial poll vote, F('votes')+1": {
+                    "url": f"{base}/bench/polls/1/vote/",
+                    "script": "post.lua",
+                    "args": ["choice=1"],
+                },
+                "results page, cache hit": {"url": f"{base}{RESULTS}"},
+                "category results page, cache hit": {"url": f"{base}{RESULTS}top-bitcoin-etfs-2024/"},
+                "results.json, cache hit": {"url": f"{base}{JSON}"},
+                "results page, conditional GET (304)": {
+                    "url": f"{base}{RESULTS}",
+                    "header": f"If-None-Match: {etags[RESULTS]}",
+                },
+                "results.json, conditional GET (304)": {
+                    "url": f"{base}{JSON}",
+                    "header": f"If-None-Match: {etags[JSON]}",
+                },
+            }
+            for name, case in cases.items():
+                report[name] = side_by_side(hello_url, case, seconds)
+                _print(name, report[name])
+            report["expiring"] = expiring_entries(base, 2 * seconds, None)
             stack.start_worker()
             used = 1
+            ballot_url = f"{base}/editions/{OPEN_EDITION}/ballot/"
             for conns in (16, 64):
-                share = cookies[used : used + (len(cookies) - 1) // 2]
+                share = cookies[used : used + 3000]
                 used += len(share)
                 fresh = Freshness(base, share[-40:], body) if conns == 16 else None
                 member_file = directory / f"members-{conns}.txt"
                 member_file.write_text("\n".join(share[:-40]) + "\n")
+                hello = wrk(hello_url, connections=conns, seconds=2 * seconds)
                 if fresh:
                     fresh.start()
                 result = wrk(
-                    f"{base}/editions/{OPEN_EDITION}/ballot/",
+                    ballot_url,
                     connections=conns,
-                    seconds=seconds,
+                    seconds=2 * seconds,
                     script="ballot.lua",
                     args=[str(member_file), str(body_path)],
                 )
+                result.update(hello_rps=hello["rps"], ratio=result["rps"] / hello["rps"])
                 name = f"ballot submission, {conns} clients"
                 report[name] = result
-                print(_line(name, result, hello), flush=True)
+                _print(name, result)
                 if fresh:
                     fresh.stop.set()
                     fresh.join(timeout=40)
-                    if fresh.samples:
-                        samples = sorted(fresh.samples)
-                        p95 = samples[min(len(samples) - 1, int(0.95 * len(samples)))]
-                        report["freshness"] = {"n": len(samples), "p50": statistics.median(samples), "p95": p95}
-                        print(
-                            f"  freshness under that load: {len(samples)} ballots, p50 {statistics.median(samples):.2f} s, "
-                            f"p95 {p95:.2f} s, max {samples[-1]:.2f} s, failures {fresh.failures} "
-                            f"(PODIUM_RECOMPUTE_DELAY_SECONDS={stack.env['PODIUM_RECOMPUTE_DELAY_SECONDS']})",
-                            flush=True,
-                        )
+                    report["freshness"] = _freshness(fresh, stack)
+            profile_file = directory / "members-profile.txt"
+            profile_file.write_text("\n".join(cookies[used:]) + "\n")
+            profile_ballots(stack, ballot_url, profile_file, body_path, 2 * seconds)
         finally:
             stack.stop()
     connection.close()
     print(json.dumps(report, default=str))
     return report
+
+
+def _freshness(fresh: "Freshness", stack: "Stack") -> dict[str, Any]:
+    if not fresh.samples:
+        print(f"  freshness: no sample ({fresh.failures} failures)", flush=True)
+        return {}
+    samples = sorted(fresh.samples)
+    p95 = samples[min(len(samples) - 1, int(0.95 * len(samples)))]
+    print(
+        f"  freshness under that load: {len(samples)} ballots, p50 {statistics.median(samples):.2f} s, "
+        f"p95 {p95:.2f} s, max {samples[-1]:.2f} s, failures {fresh.failures} "
+        f"(PODIUM_RECOMPUTE_DELAY_SECONDS={stack.env['PODIUM_RECOMPUTE_DELAY_SECONDS']})",
+        flush=True,
+    )
+    return {"n": len(samples), "p50": statistics.median(samples), "p95": p95, "max": samples[-1]}

@@ -12,6 +12,11 @@ def hello(request: HttpRequest) -> HttpResponse:
     return HttpResponse("Hello, world.")
 
 
+def select(request: HttpRequest) -> HttpResponse:
+    """One query per request: catches a connection opened per request (CONN_MAX_AGE regressions)."""
+    return HttpResponse(Question.objects.filter(pk=1).values_list("question_text", flat=True).first() or "")
+
+
 @require_POST
 def insert(request: HttpRequest) -> HttpResponse:
     Hit.objects.create()
