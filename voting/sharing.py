@@ -41,11 +41,21 @@ def _standings(found: results.EditionResults | None, category_slug: str) -> resu
 @xframe_options_exempt
 @csp_replace({"frame-ancestors": ["*"]})  # type: ignore[arg-type]  # django-csp types views as (request) only
 def embed_category(request: HttpRequest, edition_slug: str, category_slug: str) -> HttpResponse:
-    """A small results card meant for an iframe on another site; the only page that may be framed."""
+    """A small results card meant for an iframe on another site; the only page that may be framed.
+
+    Visitors get a cached copy (no query) until the next snapshot or a change of publication.
+    """
+    key = results.cached_page_key(edition_slug, f"embed:{category_slug}") if not request.user.is_authenticated else None
+    hit = cache.get(key) if key else None
+    if hit is not None:
+        return HttpResponse(hit)
     edition, found = public_results(request, edition_slug)
     standings = _standings(found, category_slug)
     context = {"edition": edition, "standings": standings, "rows": standings.rows[:EMBED_ROWS], "results": found}
-    return render(request, "voting/embed_category.html", context)
+    response = render(request, "voting/embed_category.html", context)
+    if key and found is not None and not found.is_preview:
+        cache.set(key, response.content, settings.PODIUM_RESULTS_CACHE_SECONDS)
+    return response
 
 
 def _png(request: HttpRequest, edition_slug: str, name: str, draw: Callable[[], tuple[bytes, bool]]) -> HttpResponse:

@@ -41,6 +41,18 @@ def test_embed_card_may_be_framed_anywhere(client: Client, demo) -> None:
     assert "/static/voting/embed.css" in page and "<script" not in page and "style=" not in page
 
 
+def test_cached_embed_keeps_its_framing_headers_and_costs_no_query(client: Client, demo) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    first = client.get(EMBED)
+    with CaptureQueriesContext(connection) as captured:
+        again = client.get(EMBED)
+    assert len(captured) == 0
+    assert again.content == first.content
+    assert "X-Frame-Options" not in again and _frame_ancestors(again) == "*"
+
+
 @pytest.mark.parametrize(
     "path",
     [
