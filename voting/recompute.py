@@ -219,7 +219,8 @@ def _recompute(edition: Edition) -> ResultsRelease:
         # Read the current release in its own statement: under READ COMMITTED it then sees a
         # release committed by a concurrent run we waited for (a join in the locking query
         # would still see the old snapshot of the release table).
-        state.current_release = ResultsRelease.objects.filter(pk=state.current_release_id).first()
+        current_id = state.current_release_id
+        state.current_release = ResultsRelease.objects.filter(pk=current_id).first() if current_id else None
         state.last_checked_at, state.last_duration_ms = now, duration_ms
         if state.current_release is not None and state.current_release.fingerprint == fingerprint:
             state.save(update_fields=["last_checked_at", "last_duration_ms"])
