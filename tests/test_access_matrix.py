@@ -161,3 +161,28 @@ def test_no_get_changes_state(world: dict[str, User | None], make_request: Calla
     make_request(client)
     assert list(Ballot.objects.order_by("pk").values_list("pk", "version", "updated_at")) == before
     assert client.session.get("_auth_user_id") == str(member.pk)
+
+
+STATE_CHANGING_FORMS = [
+    f"/editions/{OPEN}/ballot/",
+    "/receipts/",
+    "/accounts/logout/",
+    "/accounts/email/",
+    "/accounts/password/change/",
+    "/accounts/api-tokens/",
+    f"/editions/{OPEN}/nominate/",
+    "/nominations/1/support/",
+    "/admin/voting/ballot/",
+    "/admin/awards/edition/",
+]
+
+
+@pytest.mark.parametrize("url", STATE_CHANGING_FORMS)
+def test_every_state_changing_form_needs_a_csrf_token(world: dict[str, User | None], url: str) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world["staff"])
+    before = list(Ballot.objects.order_by("pk").values_list("pk", "version", "status"))
+    response = client.post(url, {"step": "submit", "version": "0", "action": "invalidate_selected"})
+    assert response.status_code == 403
+    assert "403_csrf.html" in [t.name for t in response.templates]
+    assert list(Ballot.objects.order_by("pk").values_list("pk", "version", "status")) == before
