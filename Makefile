@@ -56,9 +56,9 @@ UP_ENV = DATABASE_URL=$(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/po
 	CELERY_BROKER_URL=$(or $(CELERY_BROKER_URL),redis://127.0.0.1:6379/1) \
 	PROMETHEUS_MULTIPROC_DIR=$(CURDIR)/$(VENV)/metrics PATH=$(CURDIR)/$(BIN):$$PATH
 up: $(VENV)/.installed-dev
+	rm -rf $(VENV)/metrics && mkdir -p $(VENV)/metrics
 	$(UP_ENV) $(BIN)/python manage.py migrate --noinput
 	$(UP_ENV) $(BIN)/python manage.py collectstatic --noinput -v0
-	rm -rf $(VENV)/metrics && mkdir -p $(VENV)/metrics
 	$(UP_ENV) $(BIN)/honcho start -p $(PORT)
 
 ## bench: the benchmarks in bench/ against PostgreSQL and Redis (see bench/RESULTS.md)
