@@ -129,6 +129,18 @@ class Stack:
             )
         )
 
+    def start_beat(self, schedule: Path) -> None:
+        self.processes.append(
+            subprocess.Popen(
+                [str(BIN / "celery"), "-A", "config", "beat", "-l", "WARNING", "--schedule", str(schedule)],
+                cwd=ROOT,
+                env=self.env,
+                start_new_session=True,
+                stdout=self.log,
+                stderr=self.log,
+            )
+        )
+
     def _wait(self) -> None:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -264,9 +276,9 @@ def _post_ballot(base: str, cookie: str, body: bytes) -> int:
 class Freshness(threading.Thread):
     """Every second: submit one ballot, then time until a release counts it (polled every 50 ms)."""
 
-    def __init__(self, base: str, cookies: list[str], body: bytes) -> None:
+    def __init__(self, base: str, cookies: list[str], body: bytes, pause: float = 1.0) -> None:
         super().__init__(daemon=True)
-        self.base, self.cookies, self.body = base, cookies, body
+        self.base, self.cookies, self.body, self.pause = base, cookies, body, pause
         self.samples: list[float] = []
         self.failures = 0
         self.stop = threading.Event()
@@ -295,7 +307,7 @@ class Freshness(threading.Thread):
                 time.sleep(0.05)
             else:
                 self.failures += 1
-            self.stop.wait(1.0)
+            self.stop.wait(self.pause)
         connections.close_all()
 
 
@@ -530,3 +542,35 @@ def _freshness(fresh: "Freshness", stack: "Stack") -> dict[str, Any]:
         flush=True,
     )
     return {"n": len(samples), "p50": statistics.median(samples), "p95": p95, "max": samples[-1]}
+
+
+def freshness_main(seconds: int = 40) -> dict[str, Any]:
+    """Freshness alone, for enough samples: 16 clients submit for `seconds` with a worker and beat."""
+    workers = int(os.environ.get("WEB_CONCURRENCY", str(2 * (os.cpu_count() or 1) + 1)))
+    prepare_data()
+    print(f"== freshness: {seconds} s of ballot submissions at 16 clients, a worker and beat ==", flush=True)
+    with tempfile.TemporaryDirectory(prefix="podium-bench-") as tmp:
+        directory = Path(tmp)
+        cookies = make_members(6000, directory).read_text().split()
+        body_path = ballot_body(directory)
+        stack = Stack(workers)
+        try:
+            stack.start_worker()
+            stack.start_beat(directory / "beat-schedule")
+            members = directory / "members.txt"
+            members.write_text("\n".join(cookies[200:]) + "\n")
+            fresh = Freshness(stack.base, cookies[:200], body_path.read_bytes(), pause=0.25)
+            fresh.start()
+            result = wrk(
+                f"{stack.base}/editions/{OPEN_EDITION}/ballot/",
+                connections=16,
+                seconds=seconds,
+                script="ballot.lua",
+                args=[str(members), str(body_path)],
+            )
+            fresh.stop.set()
+            fresh.join(timeout=40)
+            _print("ballot submission, 16 clients (background load)", result)
+            return _freshness(fresh, stack)
+        finally:
+            stack.stop()
