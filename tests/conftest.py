@@ -69,6 +69,29 @@ def _inline_tasks_unless_broker(request: pytest.FixtureRequest) -> Iterator[None
 
 
 @pytest.fixture(autouse=True)
+def _worker_idle_before_database_flush(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After a broker test, wait until the worker has run what the test queued.
+
+    Otherwise a recompute still running (or due after its countdown) would write while the
+    test database is flushed for the next test.
+    """
+    uses_worker = "celery_worker_process" in request.fixturenames
+    if uses_worker and request.node.get_closest_marker("django_db"):
+        request.getfixturevalue("transactional_db")  # set up first, so flushed after this teardown
+    yield
+    if not uses_worker:
+        return
+    from celery.result import allow_join_result
+
+    from config.celery import ping
+
+    queue = request.getfixturevalue("celery_worker_process")
+    time.sleep(settings.PODIUM_RECOMPUTE_DELAY_SECONDS + 0.5)  # countdown tasks fall due first
+    with allow_join_result():
+        ping.apply_async(queue=queue).get(timeout=60)  # a solo worker: runs after everything before it
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: object) -> None:
     """Password hashing is deliberately slow; tests create hundreds of members."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
