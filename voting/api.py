@@ -4,8 +4,6 @@ Visibility is the pages': drafts 404 for non-staff, hidden results 404 (no count
 snapshot time). A ballot is stored only by `submit_ballot`, with the web form's rules.
 """
 
-import csv
-import io
 from datetime import datetime
 from typing import Any
 
@@ -189,12 +187,9 @@ def category_results(request: HttpRequest, response: HttpResponse, edition_slug:
     }
 
 
-def _csv_response(filename: str, rows: list[tuple[object, ...]]) -> HttpResponse:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(results.CSV_HEADER)
-    writer.writerows(rows)
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+def _csv_response(filename: str, found: results.EditionResults) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    results.write_csv(response, found)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -217,7 +212,7 @@ def _export(request: HttpRequest, edition_slug: str, category_slug: str | None, 
     found = _only(results.edition_results(edition, is_preview=preview), category_slug)
     name = f"{edition.slug}-{category_slug}-results" if category_slug else f"{edition.slug}-results"
     if fmt == "csv":
-        return _csv_response(f"{name}.csv", results.as_csv_rows(found))
+        return _csv_response(f"{name}.csv", found)
     return _json_download(f"{name}.json", results.as_document(found))
 
 

@@ -1,5 +1,6 @@
 """Reads of published standings, with the edition's visibility rule applied in one place."""
 
+import csv
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -236,6 +237,13 @@ def as_csv_rows(results: EditionResults) -> list[tuple[object, ...]]:
         for c in results.categories
         for r in c.rows
     ]
+
+
+def write_csv(out: Any, results: EditionResults) -> None:
+    """The CSV download and `export_results --format csv`: a header, then one row per nominee."""
+    writer = csv.writer(out)
+    writer.writerow(CSV_HEADER)
+    writer.writerows(as_csv_rows(results))
 
 
 @dataclass(frozen=True)

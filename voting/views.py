@@ -1,4 +1,3 @@
-import csv
 import hashlib
 import logging
 import uuid
@@ -264,9 +263,7 @@ def results_download(request: HttpRequest, edition_slug: str, fmt: str) -> HttpR
         else:
             response = HttpResponse(content_type="text/csv; charset=utf-8")
             response["Content-Disposition"] = f'attachment; filename="{edition.slug}-results.csv"'
-            writer = csv.writer(response)
-            writer.writerow(results.CSV_HEADER)
-            writer.writerows(results.as_csv_rows(found))
+            results.write_csv(response, found)
         response.public_results = not found.is_preview  # type: ignore[attr-defined]
         return response
 

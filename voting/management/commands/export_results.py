@@ -1,11 +1,10 @@
-import csv
 import json
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from awards.models import Edition
-from voting.results import CSV_HEADER, as_csv_rows, as_document, edition_results
+from voting.results import as_document, edition_results, write_csv
 
 
 class Command(BaseCommand):
@@ -23,6 +22,4 @@ class Command(BaseCommand):
         if format == "json":
             self.stdout.write(json.dumps(as_document(results), indent=2, ensure_ascii=False))
             return
-        writer = csv.writer(self.stdout)
-        writer.writerow(CSV_HEADER)
-        writer.writerows(as_csv_rows(results))
+        write_csv(self.stdout, results)
