@@ -35,3 +35,19 @@ class NominationForm(forms.Form):
     def __init__(self, edition: Edition, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = edition.categories.order_by("order", "id")  # type: ignore[attr-defined]
+
+
+class ReasonForm(forms.Form):
+    """The reason staff give for a moderation or review step; it goes into the audit trail."""
+
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        max_length=2000,
+        help_text="Required. Kept in the audit trail with your name.",
+    )
+
+    def clean_reason(self) -> str:
+        reason = str(self.cleaned_data["reason"]).strip()
+        if not reason:
+            raise forms.ValidationError("Give a reason.")
+        return reason

@@ -313,7 +313,7 @@ class Freshness(threading.Thread):
 
 def expiring_entries(base: str, seconds: int, hello: dict[str, Any] | None) -> dict[str, Any]:
     """The results page while its cache entry is dropped every second (as a new release does)."""
-    from voting.results import forget_cached_results
+    from voting.results.selectors import forget_cached_results
 
     stop = threading.Event()
 

@@ -22,7 +22,7 @@ from votelib.evaluate.sequential import TransferableVoteSelector
 
 from awards.models import Category, Edition, VotingMethod
 from bench import data
-from voting.recompute import _ranked_profiles, recompute_edition, tally_edition
+from voting.results.recompute import _ranked_profiles, recompute_edition, tally_edition
 from voting.tally import RankedProfile, irv, schulze
 
 REPEATS = 5

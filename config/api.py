@@ -16,7 +16,8 @@ from ninja.throttling import SimpleRateThrottle
 
 from awards.api import router as awards_router
 from config.api_errors import error_body, install_error_handlers
-from voting.api import router as voting_router
+from voting.ballots.api import router as ballots_router
+from voting.results.api import router as results_router
 
 
 class _SettingsThrottle(SimpleRateThrottle):
@@ -85,7 +86,8 @@ api = NinjaAPI(
 )
 install_error_handlers(api)
 api.add_router("/", awards_router)
-api.add_router("/", voting_router)
+api.add_router("/", results_router)
+api.add_router("/", ballots_router)
 
 
 THROTTLES = (AddressThrottle(), TokenThrottle())

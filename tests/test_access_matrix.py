@@ -17,10 +17,10 @@ from django.utils import timezone
 from accounts.models import User
 from awards.models import Edition, ResultsVisibility
 from tests.factories import CategoryFactory, EditionFactory, NomineeFactory, StaffFactory, UserFactory
-from voting.imports import import_ballots
+from voting.ballots.imports import import_ballots
+from voting.ballots.services import submit_ballot
 from voting.models import Ballot
-from voting.recompute import recompute_edition
-from voting.services import submit_ballot
+from voting.results.recompute import recompute_edition
 
 pytestmark = pytest.mark.django_db
 

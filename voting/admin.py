@@ -14,11 +14,12 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 
 from accounts.models import User
+from awards.forms import ReasonForm
 from awards.models import Edition
-from voting.forms import ReasonForm
-from voting.fraud import cluster_ballot_ids, suspicious_clusters, with_disposable_flag, with_signals
 from voting.models import Ballot, BallotAudit, EditionAudit, Vote
-from voting.moderation import ModerationOutcome, invalidate_ballots, restore_ballots
+from voting.staff.edition_admin import EditionOperationsAdmin
+from voting.staff.fraud import cluster_ballot_ids, suspicious_clusters, with_disposable_flag, with_signals
+from voting.staff.moderation import ModerationOutcome, invalidate_ballots, restore_ballots
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -236,3 +237,8 @@ class EditionAuditAdmin(ReadOnlyAdmin):
     list_select_related = ("edition",)
     search_fields = ("actor_email", "edition__name")
     date_hierarchy = "at"
+
+
+# Running an edition (phases, publication, turnout) is voting's side of the edition admin.
+admin.site.unregister(Edition)
+admin.site.register(Edition, EditionOperationsAdmin)

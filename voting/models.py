@@ -5,6 +5,7 @@ be recomputed from the ballots and a single ballot can be invalidated.
 """
 
 import secrets
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -35,6 +36,14 @@ class BallotSource(models.TextChoices):
 class BallotQuerySet(models.QuerySet["Ballot"]):
     def counted(self) -> "BallotQuerySet":
         return self.filter(status=BallotStatus.COUNTED)
+
+    def erase_expired_addresses(self, now: datetime) -> int:
+        """Clear addresses and user agents of ballots in editions published PODIUM_IP_RETENTION_DAYS ago or more."""
+        cutoff = now - timedelta(days=settings.PODIUM_IP_RETENTION_DAYS)
+        has_data = Q(client_ip__isnull=False) | ~Q(user_agent="") | ~Q(client_network="")
+        return self.filter(has_data, edition__published_at__lte=cutoff).update(
+            client_ip=None, user_agent="", client_network=""
+        )
 
 
 class Ballot(models.Model):

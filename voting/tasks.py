@@ -1,12 +1,54 @@
-"""Celery tasks: thin, named, taking ids, each calling one service."""
+"""Celery tasks, and the only module that knows Celery.
 
+Tasks are thin and named, take ids and call one service. Services ask for background work
+through `request_recompute` and `request_announcement`, which enqueue once the current
+transaction commits (never before). A broker that is down is logged, never raised into the
+request: the database keeps the state (the stale flag, the unclaimed announcement) and the
+periodic sweeps enqueue the work once the broker is back.
+"""
+
+import logging
 from smtplib import SMTPException
 
-from celery import shared_task
+from celery import Task, shared_task
+from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
-from voting import notifications
-from voting.recompute import editions_needing_recompute, enqueue_recompute, recompute_edition
+from voting.models import Ballot
+from voting.notifications import announcements
+from voting.results.recompute import editions_needing_recompute, mark_stale, recompute_edition
+
+logger = logging.getLogger(__name__)
+
+
+def request_recompute(edition_id: int) -> None:
+    """Ask for the edition's leaderboards to be recomputed once the current transaction commits."""
+    transaction.on_commit(lambda: _mark_stale_and_enqueue(edition_id))
+
+
+def request_announcement(edition_id: int, kind: str) -> None:
+    """Plan the announcement once the current transaction commits (never before)."""
+    transaction.on_commit(lambda: _enqueue(plan_announcement_task, edition_id, kind))
+
+
+def _mark_stale_and_enqueue(edition_id: int) -> None:
+    # Only the change that flags the edition enqueues: a burst of ballots costs one recompute.
+    if mark_stale(edition_id):
+        enqueue_recompute(edition_id)
+
+
+def enqueue_recompute(edition_id: int) -> None:
+    _enqueue(recompute_edition_task, edition_id, countdown=settings.PODIUM_RECOMPUTE_DELAY_SECONDS)
+
+
+def _enqueue(task: Task, *args: object, **options: object) -> None:
+    try:
+        task.apply_async(args=list(args), retry=False, **options)
+    except Exception:  # the broker is down or refused: a periodic sweep catches up
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            raise
+        logger.exception("could not enqueue %s %s; a periodic sweep will retry", task.name, list(args))
 
 
 @shared_task(name="voting.recompute_edition", acks_late=True, reject_on_worker_lost=True)
@@ -27,7 +69,7 @@ def sweep_editions_task() -> list[int]:
 @shared_task(name="voting.plan_announcement")
 def plan_announcement_task(edition_id: int, kind: str) -> int:
     """Claim an announcement and enqueue one send task per batch of recipients."""
-    batches = notifications.plan_announcement(edition_id, kind)
+    batches = announcements.plan_announcement(edition_id, kind)
     for member_ids in batches:
         send_announcement_batch_task.delay(edition_id, kind, member_ids)
     return len(batches)
@@ -42,13 +84,13 @@ def plan_announcement_task(edition_id: int, kind: str) -> int:
     max_retries=8,
 )
 def send_announcement_batch_task(edition_id: int, kind: str, member_ids: list[int]) -> int:
-    return notifications.send_batch(edition_id, kind, member_ids)
+    return announcements.send_batch(edition_id, kind, member_ids)
 
 
 @shared_task(name="voting.sweep_announcements")
 def sweep_announcements_task() -> list[list[object]]:
     """Periodic: plan announcements of recent events whose message was lost (or that just happened)."""
-    due = notifications.due_announcements(timezone.now())
+    due = announcements.due_announcements(timezone.now())
     for edition_id, kind in due:
         plan_announcement_task.delay(edition_id, kind)
     return [[edition_id, kind] for edition_id, kind in due]
@@ -57,4 +99,4 @@ def sweep_announcements_task() -> list[list[object]]:
 @shared_task(name="voting.erase_address_data")
 def erase_address_data_task() -> int:
     """Periodic: clear ballots' addresses once their edition's retention period is over."""
-    return notifications.erase_address_data(timezone.now())
+    return Ballot.objects.erase_expired_addresses(timezone.now())

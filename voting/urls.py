@@ -1,20 +1,30 @@
 from django.urls import path
 
-from voting import sharing, views
+from voting.ballots import views as ballot_views
+from voting.notifications import views as notification_views
+from voting.results import sharing
+from voting.results import views as results_views
 
 app_name = "voting"
 
 urlpatterns = [
-    path("editions/<slug:edition_slug>/ballot/", views.ballot, name="ballot"),
-    path("editions/<slug:edition_slug>/ballot/done/", views.ballot_done, name="ballot_done"),
-    path("receipts/", views.receipt_check, name="receipt_check"),
-    path("notifications/opt-out/<str:token>/", views.opt_out, name="opt_out"),
-    path("editions/<slug:edition_slug>/results/", views.edition_results, name="results"),
-    path("editions/<slug:edition_slug>/results.json", views.results_download, {"fmt": "json"}, name="results_json"),
-    path("editions/<slug:edition_slug>/results.csv", views.results_download, {"fmt": "csv"}, name="results_csv"),
+    path("editions/<slug:edition_slug>/ballot/", ballot_views.ballot, name="ballot"),
+    path("editions/<slug:edition_slug>/ballot/done/", ballot_views.ballot_done, name="ballot_done"),
+    path("receipts/", ballot_views.receipt_check, name="receipt_check"),
+    path("notifications/opt-out/<str:token>/", notification_views.opt_out, name="opt_out"),
+    path("editions/<slug:edition_slug>/results/", results_views.edition_results_page, name="results"),
+    path(
+        "editions/<slug:edition_slug>/results.json",
+        results_views.results_download,
+        {"fmt": "json"},
+        name="results_json",
+    ),
+    path(
+        "editions/<slug:edition_slug>/results.csv", results_views.results_download, {"fmt": "csv"}, name="results_csv"
+    ),
     path(
         "editions/<slug:edition_slug>/results/<slug:category_slug>/",
-        views.category_results,
+        results_views.category_results_page,
         name="category_results",
     ),
     path("embed/editions/<slug:edition_slug>/<slug:category_slug>/", sharing.embed_category, name="embed_category"),

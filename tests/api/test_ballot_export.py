@@ -57,7 +57,7 @@ def test_recount_of_the_demo_export_equals_the_published_standings(client: Clien
 
 
 def test_export_reveals_no_identity_and_hashes_receipts(client: Client, edition, bearer) -> None:
-    from voting.services import submit_ballot
+    from voting.ballots.services import submit_ballot
 
     voter = UserFactory(email="secret-voter@example.com")
     stored = submit_ballot(

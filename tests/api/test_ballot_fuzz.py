@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from tests.factories import UserFactory
 from tests.voting.conftest import category, nominee_ids
+from voting.ballots.selectors import selections_of
 from voting.models import Ballot, Receipt, Vote
-from voting.selectors import selections_of
 
 pytestmark = [pytest.mark.property, pytest.mark.django_db]
 

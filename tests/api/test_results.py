@@ -11,8 +11,8 @@ from django.utils import timezone
 from awards.models import ResultsVisibility
 from tests.api.conftest import error
 from tests.factories import CategoryFactory, EditionFactory, NomineeFactory, StaffFactory, UserFactory
-from voting.recompute import recompute_edition
-from voting.services import submit_ballot
+from voting.ballots.services import submit_ballot
+from voting.results.recompute import recompute_edition
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,8 @@ from django.test import Client
 
 from tests.api.conftest import error
 from tests.factories import CategoryFactory, EditionFactory, NomineeFactory, StaffFactory, UserFactory
-from voting.recompute import recompute_edition
-from voting.services import submit_ballot
+from voting.ballots.services import submit_ballot
+from voting.results.recompute import recompute_edition
 
 pytestmark = pytest.mark.django_db
 

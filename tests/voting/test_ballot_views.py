@@ -4,8 +4,8 @@ from django.urls import reverse
 
 from tests.factories import UserFactory
 from tests.voting.conftest import category, nominee_ids
+from voting.ballots.selectors import selections_of
 from voting.models import Ballot
-from voting.selectors import selections_of
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,9 @@ from django.db import connection
 
 from tests.factories import UserFactory
 from tests.voting.conftest import category, nominee_ids
+from voting.ballots.selectors import selections_of
+from voting.ballots.services import BallotRejected, submit_ballot
 from voting.models import Ballot, Receipt, Vote
-from voting.selectors import selections_of
-from voting.services import BallotRejected, submit_ballot
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -125,7 +125,7 @@ def test_ballots_racing_the_close_of_voting_are_stored_before_it_or_refused(edit
 
 def test_two_recomputes_at_once_give_one_snapshot_and_no_duplicate_history(edition) -> None:
     from voting.models import ResultsRelease
-    from voting.recompute import recompute_edition
+    from voting.results.recompute import recompute_edition
 
     fund_category, fund = category(edition, "fund").pk, nominee_ids(edition, "fund")
     for i in range(5):
@@ -141,7 +141,7 @@ def test_two_recomputes_at_once_give_one_snapshot_and_no_duplicate_history(editi
 def test_ballot_changes_racing_a_recompute_never_produce_a_mixed_snapshot(edition) -> None:
     """Each ballot moves all its votes together; a snapshot must never split one ballot."""
     from voting.models import CategoryResult, ResultsState
-    from voting.recompute import recompute_edition
+    from voting.results.recompute import recompute_edition
 
     fund_category, fund = category(edition, "fund").pk, nominee_ids(edition, "fund")
     chain_category, chain = category(edition, "chain").pk, nominee_ids(edition, "chain")

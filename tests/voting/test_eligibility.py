@@ -10,8 +10,8 @@ from django.utils import timezone
 from accounts.models import User
 from tests.factories import EditionFactory, UserFactory
 from tests.voting.conftest import category, nominee_ids
+from voting.ballots.services import BallotRejected, eligibility_problem, submit_ballot
 from voting.models import Ballot
-from voting.services import BallotRejected, eligibility_problem, submit_ballot
 
 pytestmark = pytest.mark.django_db
 

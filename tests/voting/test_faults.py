@@ -143,7 +143,7 @@ def test_worker_killed_mid_recompute_leaves_no_partial_snapshot_and_the_next_run
 ) -> None:
     """A second worker picks the recompute up while a table lock holds it mid-way; SIGKILL it."""
     fund_category, fund = category(edition, "fund").pk, nominee_ids(edition, "fund")
-    from voting.services import submit_ballot
+    from voting.ballots.services import submit_ballot
 
     for index in range(4):
         submit_ballot(

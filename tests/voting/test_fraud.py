@@ -10,17 +10,16 @@ from django.utils import timezone
 from accounts.models import User
 from tests.factories import StaffFactory, UserFactory
 from tests.voting.conftest import category, nominee_ids
-from voting.fraud import (
+from voting.ballots.fingerprints import content_digest, network_block
+from voting.ballots.services import submit_ballot
+from voting.models import Ballot, BallotAudit, BallotStatus
+from voting.staff.fraud import (
     BURST,
     NETWORK,
-    content_digest,
-    network_block,
     suspicious_clusters,
     with_disposable_flag,
     with_signals,
 )
-from voting.models import Ballot, BallotAudit, BallotStatus
-from voting.services import submit_ballot
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,9 @@ from django.core.management import CommandError, call_command
 from awards.models import Edition
 from awards.services import ImportRejected
 from tests.voting.conftest import category, nominee_ids
-from voting.imports import import_ballots
+from voting.ballots.imports import import_ballots
+from voting.ballots.selectors import selections_of
 from voting.models import Ballot, BallotSource, Vote
-from voting.selectors import selections_of
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,9 @@ from prometheus_client import REGISTRY
 
 from tests.factories import UserFactory
 from tests.voting.conftest import nominee_ids
+from voting.ballots.services import submit_ballot
 from voting.models import ResultsState
-from voting.recompute import recompute_edition
-from voting.services import submit_ballot
+from voting.results.recompute import recompute_edition
 
 pytestmark = pytest.mark.django_db
 

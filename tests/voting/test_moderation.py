@@ -5,9 +5,9 @@ from django.db import IntegrityError
 
 from tests.factories import StaffFactory, UserFactory
 from tests.voting.conftest import category, nominee_ids
+from voting.ballots.services import submit_ballot
 from voting.models import AuditAction, Ballot, BallotAudit, BallotStatus, CategoryResult, ResultsState
-from voting.moderation import ModerationRefused, invalidate_ballots, restore_ballots
-from voting.services import submit_ballot
+from voting.staff.moderation import ModerationRefused, invalidate_ballots, restore_ballots
 
 pytestmark = pytest.mark.django_db
 

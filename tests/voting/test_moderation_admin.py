@@ -7,9 +7,9 @@ from django.urls import reverse
 
 from tests.factories import StaffFactory, UserFactory
 from tests.voting.conftest import category, nominee_ids
+from voting.ballots.services import submit_ballot
 from voting.models import Ballot, BallotAudit, BallotStatus
-from voting.moderation import invalidate_ballots
-from voting.services import submit_ballot
+from voting.staff.moderation import invalidate_ballots
 
 pytestmark = pytest.mark.django_db
 

@@ -12,12 +12,12 @@ from django.utils import timezone
 
 from awards.models import Edition
 from tests.factories import CategoryFactory, EditionFactory, NomineeFactory, StaffFactory, UserFactory
-from voting import notifications
+from voting.ballots.services import submit_ballot
 from voting.models import Announcement, AnnouncementDelivery, Ballot, NotificationOptOut
-from voting.notifications import erase_address_data, opt_out_token, plan_announcement, send_batch
-from voting.operations import open_voting_now, publish_results
-from voting.services import submit_ballot
-from voting.tasks import plan_announcement_task, sweep_announcements_task
+from voting.notifications import announcements as notifications
+from voting.notifications.announcements import opt_out_token, plan_announcement, send_batch
+from voting.staff.operations import open_voting_now, publish_results
+from voting.tasks import plan_announcement_task, request_announcement, sweep_announcements_task
 
 pytestmark = pytest.mark.django_db
 
@@ -131,11 +131,14 @@ def test_a_broken_mail_server_never_blocks_a_vote(edition_with_category, setting
     assert stored.changed
 
 
-def test_broker_down_at_enqueue_is_logged_not_raised(settings, caplog) -> None:
+def test_broker_down_at_enqueue_is_logged_not_raised(settings, caplog, django_capture_on_commit_callbacks) -> None:
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    with mock.patch.object(plan_announcement_task, "apply_async", side_effect=OSError("broker down")):
-        notifications._enqueue_plan(1, "voting_opened")
-    assert "could not enqueue the voting_opened announcement" in caplog.text
+    with (
+        mock.patch.object(plan_announcement_task, "apply_async", side_effect=OSError("broker down")),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        request_announcement(1, "voting_opened")
+    assert "could not enqueue voting.plan_announcement [1, 'voting_opened']" in caplog.text
 
 
 def test_sweep_plans_recent_unannounced_events_only() -> None:
@@ -200,7 +203,7 @@ def test_address_data_is_erased_after_the_retention_period(
         client_network="203.0.113.0/24",
         user_agent="Firefox",
     )
-    assert erase_address_data(now) == (1 if erased else 0)
+    assert Ballot.objects.erase_expired_addresses(now) == (1 if erased else 0)
     ballot.refresh_from_db()
     assert (ballot.client_ip, ballot.client_network, ballot.user_agent) == (
         (None, "", "") if erased else ("203.0.113.7", "203.0.113.0/24", "Firefox")

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from tests.factories import EditionFactory, StaffFactory, UserFactory
 from voting.models import AnnouncementDelivery, Ballot
-from voting.operations import open_voting_now
+from voting.staff.operations import open_voting_now
 
 pytestmark = [pytest.mark.broker, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -11,9 +11,10 @@ from django.utils import timezone
 from awards.models import Edition, Phase
 from tests.factories import EditionFactory, StaffFactory, UserFactory
 from tests.voting.conftest import category, nominee_ids
+from voting.ballots.services import submit_ballot
 from voting.models import EditionAction, EditionAudit, ResultsState
-from voting.moderation import invalidate_ballots
-from voting.operations import (
+from voting.staff.moderation import invalidate_ballots
+from voting.staff.operations import (
     OperationRefused,
     close_nominations_now,
     close_voting_now,
@@ -23,7 +24,6 @@ from voting.operations import (
     recompute_now,
     unpublish_results,
 )
-from voting.services import submit_ballot
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,9 @@ from django.test.utils import CaptureQueriesContext
 from awards.models import VotingMethod
 from tests.factories import CategoryFactory, NomineeFactory, UserFactory
 from tests.voting.conftest import category, nominee_ids
+from voting.ballots.services import submit_ballot
 from voting.models import Ballot, BallotStatus
-from voting.recompute import tally_edition
-from voting.services import submit_ballot
+from voting.results.recompute import tally_edition
 
 pytestmark = pytest.mark.django_db
 

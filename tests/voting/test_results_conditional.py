@@ -61,7 +61,7 @@ def test_members_are_not_served_the_visitors_copy(client: Client, demo) -> None:
 def test_while_a_new_release_renders_visitors_get_the_previous_copy(client: Client, demo) -> None:
     from django.core.cache import cache
 
-    from voting.results import cached_page_key, forget_cached_results
+    from voting.results.cache import cached_page_key, forget_cached_results
 
     before = client.get(PAGE).content
     forget_cached_results("moon-awards-2024")  # a new release moves the generation

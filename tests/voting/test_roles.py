@@ -13,8 +13,8 @@ from accounts.models import User
 from awards.models import Nomination
 from awards.nominations import suggest_nominee
 from tests.factories import CategoryFactory, EditionFactory, NomineeFactory, StaffFactory, UserFactory
+from voting.ballots.services import submit_ballot
 from voting.models import Ballot, BallotStatus
-from voting.services import submit_ballot
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from awards.models import Category, Edition, Nominee
 from tests.factories import StaffFactory, UserFactory
-from voting.recompute import recompute_edition
-from voting.services import submit_ballot
+from voting.ballots.services import submit_ballot
+from voting.results.recompute import recompute_edition
 
 pytestmark = pytest.mark.django_db
 

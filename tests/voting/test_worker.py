@@ -6,8 +6,8 @@ import pytest
 
 from tests.factories import UserFactory
 from tests.voting.conftest import category, nominee_ids
+from voting.ballots.services import submit_ballot
 from voting.models import CategoryResult, ResultsState
-from voting.services import submit_ballot
 
 pytestmark = [pytest.mark.broker, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.text import Truncator
 
 from awards.models import Edition
-from voting.results import CategoryStandings, EditionResults
+from voting.results.selectors import CategoryStandings, EditionResults
 
 register = template.Library()
 

@@ -4,7 +4,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from awards.models import Edition
-from voting.results import as_document, edition_results, write_csv
+from voting.results.exports import as_document, write_csv
+from voting.results.selectors import edition_results
 
 
 class Command(BaseCommand):

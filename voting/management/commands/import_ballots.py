@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from awards.models import Edition
 from awards.services import ImportRejected
-from voting.imports import import_ballots
+from voting.ballots.imports import import_ballots
 
 
 class Command(BaseCommand):

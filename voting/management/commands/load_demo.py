@@ -6,8 +6,8 @@ from django.utils import timezone
 
 from accounts.services import ensure_verified_user
 from awards.demo import load_demo_editions
-from voting.demo import load_demo_ballots
-from voting.recompute import recompute_edition
+from voting.ballots.demo import load_demo_ballots
+from voting.results.recompute import recompute_edition
 
 DEMO_STAFF_EMAIL = "staff@podium.example"
 

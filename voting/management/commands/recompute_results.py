@@ -3,7 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from awards.models import Edition
-from voting.recompute import recompute_edition
+from voting.results.recompute import recompute_edition
 
 
 class Command(BaseCommand):

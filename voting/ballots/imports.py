@@ -14,9 +14,9 @@ from django.utils import timezone
 
 from awards.models import Edition, VotingMethod
 from awards.services import ImportProblem, ImportRejected
+from voting import tasks
+from voting.ballots.rules import BallotRules, CategoryRule, check_category, rules_for
 from voting.models import Ballot, BallotSource, Vote
-from voting.rules import BallotRules, CategoryRule, check_category, rules_for
-from voting.services import request_recompute
 
 SEPARATORS: dict[str, str | None] = {VotingMethod.PLURALITY: None, VotingMethod.APPROVAL: ";"}
 RANKED_SEPARATOR = ">"
@@ -151,4 +151,4 @@ def _store(edition: Edition, rules: BallotRules, rows: list[_Row]) -> None:
                 for rank, nominee_id in enumerate(chosen, start=1)
             )
         if rows:
-            request_recompute(edition.pk)
+            tasks.request_recompute(edition.pk)

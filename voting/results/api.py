@@ -1,4 +1,4 @@
-"""API: results (with ETag/Last-Modified), result exports, receipt checks, and a member's own ballot.
+"""API: results (with ETag/Last-Modified) and result exports.
 
 Visibility is the pages': drafts 404 for non-staff, hidden results 404 (no count, no
 snapshot time). A ballot is stored only by `submit_ballot`, with the web form's rules.
@@ -7,13 +7,10 @@ snapshot time). A ballot is stored only by `submit_ballot`, with the web form's 
 from datetime import datetime
 from typing import Any
 
-from allauth.core import ratelimit
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
 from ninja import Field, Router, Schema
-from ninja.errors import Throttled
 from ninja.responses import codes_4xx
 
 from accounts.api_auth import MEMBER_AUTH, api_viewer
@@ -21,11 +18,12 @@ from accounts.models import User
 from awards.models import Edition
 from awards.selectors import get_edition_for
 from config.api_errors import ApiError, ErrorOut
-from voting import results, selectors, services
-from voting.ballot_export import anonymised_ballots
 from voting.models import ResultsState
+from voting.results import exports
+from voting.results import selectors as results
+from voting.results.ballot_export import anonymised_ballots
 
-router = Router(tags=["results and ballots"])
+router = Router(tags=["results"])
 
 CSV_CONTENT = {"text/csv": {"schema": {"type": "string"}}}
 
@@ -96,12 +94,8 @@ def _category(standings: results.CategoryStandings) -> dict[str, Any]:
 
 def _visible_edition(request: HttpRequest, edition_slug: str) -> tuple[Edition, bool]:
     """The edition and whether this is a staff preview; 404 when its results are hidden from the caller."""
-    viewer = api_viewer(request)
-    edition = get_edition_for(viewer, edition_slug)
-    visible, preview = results.can_see_results(edition, viewer, timezone.now())
-    if not visible:
-        raise Http404("No such results.")
-    return edition, preview
+    access = results.visible_results_or_404(api_viewer(request), edition_slug)
+    return access.edition, access.is_preview
 
 
 def _not_modified(request: HttpRequest, edition: Edition, preview: bool, response: HttpResponse) -> HttpResponse | None:
@@ -139,13 +133,6 @@ def _edition_document(edition: Edition, found: results.EditionResults) -> dict[s
     }
 
 
-def _category_standings(found: results.EditionResults, category_slug: str) -> results.CategoryStandings:
-    standings = next((c for c in found.categories if c.category.slug == category_slug), None)
-    if standings is None:
-        raise Http404("No results for this category.")
-    return standings
-
-
 @router.get(
     "/editions/{edition_slug}/results",
     response={200: EditionResultsOut, 304: None, codes_4xx: ErrorOut},
@@ -177,7 +164,7 @@ def category_results(request: HttpRequest, response: HttpResponse, edition_slug:
     if unchanged is not None:
         return unchanged
     found = results.edition_results(edition, is_preview=preview)
-    document = _category(_category_standings(found, category_slug))
+    document = _category(found.standings_for(category_slug))
     release = found.release
     return {
         **document,
@@ -187,33 +174,17 @@ def category_results(request: HttpRequest, response: HttpResponse, edition_slug:
     }
 
 
-def _csv_response(filename: str, found: results.EditionResults) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    results.write_csv(response, found)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 def _json_download(filename: str, document: dict[str, Any]) -> HttpResponse:
     response = JsonResponse(document, json_dumps_params={"indent": 2})
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
-def _only(found: results.EditionResults, category_slug: str | None) -> results.EditionResults:
-    if category_slug is None:
-        return found
-    standings = _category_standings(found, category_slug)
-    return results.EditionResults(found.edition, found.release, found.is_preview, [standings])
-
-
 def _export(request: HttpRequest, edition_slug: str, category_slug: str | None, fmt: str) -> HttpResponse:
     edition, preview = _visible_edition(request, edition_slug)
-    found = _only(results.edition_results(edition, is_preview=preview), category_slug)
+    found = results.edition_results(edition, is_preview=preview).only(category_slug)
     name = f"{edition.slug}-{category_slug}-results" if category_slug else f"{edition.slug}-results"
-    if fmt == "csv":
-        return _csv_response(f"{name}.csv", found)
-    return _json_download(f"{name}.json", results.as_document(found))
+    return exports.download_response(found, fmt, name)
 
 
 JSON_EXPORT = {200: dict[str, Any], codes_4xx: ErrorOut}
@@ -278,151 +249,3 @@ def export_ballots(request: HttpRequest, edition_slug: str) -> HttpResponse:
         raise ApiError(403, "staff_only", "Only staff may export ballots.")
     edition = get_edition_for(user, edition_slug)
     return _json_download(f"{edition.slug}-ballots.json", anonymised_ballots(edition))
-
-
-class ReceiptIn(Schema):
-    code: str = Field(min_length=1, max_length=40, description="The receipt code, e.g. PDM-7KQ2-X9TF-4HWA-M3CE.")
-
-
-class ReceiptOut(Schema):
-    code: str
-    edition: str
-    edition_name: str
-    counted: bool = Field(description="False when staff invalidated the ballot.")
-    issued_at: datetime
-    changed_at: datetime | None = Field(description="Set when the ballot was changed after this receipt.")
-    invalidated_at: datetime | None
-
-
-def _rate_limited(request: HttpRequest, action: str, user: User | None = None) -> None:
-    if not ratelimit.consume(request, action=action, user=user):
-        raise Throttled(wait=60)
-
-
-@router.post("/receipts/check", response={200: ReceiptOut, codes_4xx: ErrorOut}, summary="Check a receipt")
-def check_receipt(request: HttpRequest, payload: ReceiptIn) -> Any:
-    """Whether the ballot behind a receipt code is counted. Reveals no identity and no choices."""
-    _rate_limited(request, "check_receipt")
-    status = selectors.receipt_status(payload.code)
-    if status is None:
-        raise ApiError(404, "unknown_receipt", "No ballot has this receipt code.", {"code": ["Unknown receipt code."]})
-    return {
-        "code": status.code,
-        "edition": status.edition.slug,
-        "edition_name": status.edition.name,
-        "counted": status.counted,
-        "issued_at": status.issued_at,
-        "changed_at": status.changed_at,
-        "invalidated_at": status.invalidated_at,
-    }
-
-
-class BallotOut(Schema):
-    edition: str
-    version: int = Field(description="Send it back as `version` when changing the ballot (0: no ballot yet).")
-    voting_open: bool
-    counted: bool | None = Field(description="Null when there is no ballot yet.")
-    submitted_at: datetime | None
-    updated_at: datetime | None
-    receipt: str | None = Field(description="The receipt code of the current version.")
-    selections: dict[str, list[int]] = Field(description="Category slug to nominee ids (ranked: best first).")
-
-
-class BallotIn(Schema):
-    version: int = Field(ge=0, le=1_000_000, description="The version you last read (0 for a first ballot).")
-    selections: dict[str, list[int]] = Field(
-        description="Category slug to nominee ids; ranked methods in order of preference; omit to abstain."
-    )
-
-
-class StoredBallotOut(BallotOut):
-    changed: bool = Field(description="False when the submission repeated what was already stored.")
-
-
-def _ballot_document(edition: Edition, page: selectors.BallotPage) -> dict[str, Any]:
-    slugs = dict(edition.categories.values_list("id", "slug"))
-    ballot = page.ballot
-    return {
-        "edition": edition.slug,
-        "version": page.version,
-        "voting_open": edition.is_voting_open_at(timezone.now()),
-        "counted": ballot.is_counted if ballot else None,
-        "submitted_at": ballot.submitted_at if ballot else None,
-        "updated_at": ballot.updated_at if ballot else None,
-        "receipt": page.receipt.code if page.receipt else None,
-        "selections": {slugs[c]: nominees for c, nominees in page.selections.items() if c in slugs},
-    }
-
-
-def _member(request: HttpRequest) -> User:
-    user = request.auth  # type: ignore[attr-defined]
-    if not isinstance(user, User):
-        raise ApiError(401, "not_authenticated", "Log in or send a personal API token.")
-    return user
-
-
-@router.get(
-    "/editions/{edition_slug}/ballot",
-    response={200: BallotOut, codes_4xx: ErrorOut},
-    auth=MEMBER_AUTH,
-    summary="Your ballot",
-)
-def my_ballot(request: HttpRequest, edition_slug: str) -> Any:
-    member = _member(request)
-    edition = get_edition_for(member, edition_slug)
-    return _ballot_document(edition, selectors.ballot_page(member, edition))
-
-
-REJECTION_STATUS = {
-    services.BallotRejected.INVALID: 400,
-    services.BallotRejected.NOT_ELIGIBLE: 403,
-    services.BallotRejected.NOT_OPEN: 409,
-    services.BallotRejected.CLOSED: 409,
-    services.BallotRejected.STALE: 409,
-}
-
-
-def _rejection(rejected: services.BallotRejected, slugs: dict[int, str]) -> ApiError:
-    fields = {
-        (f"selections.{slugs.get(category_id, category_id)}" if category_id is not None else "selections"): problems
-        for category_id, problems in rejected.problems.items()
-    }
-    first = next(iter(rejected.problems.values()), ["The ballot was not stored."])[0]
-    message = first if len(rejected.problems) == 1 else "The ballot was not stored: see the problems per category."
-    return ApiError(REJECTION_STATUS.get(rejected.code, 400), rejected.code, message, fields)
-
-
-@router.api_operation(
-    ["PUT", "POST"],
-    "/editions/{edition_slug}/ballot",
-    response={200: StoredBallotOut, codes_4xx: ErrorOut},
-    auth=MEMBER_AUTH,
-    summary="Cast or change your ballot",
-)
-def submit_ballot(request: HttpRequest, edition_slug: str, payload: BallotIn) -> Any:
-    """Replace your whole ballot, with the same rules as the web form.
-
-    Categories are keyed by slug; a missing or empty category is an abstention. `version`
-    must be the one you read (0 for a first ballot), otherwise 409 `stale`.
-    """
-    member = _member(request)
-    edition = get_edition_for(member, edition_slug)
-    _rate_limited(request, "submit_ballot", member)
-    ids = dict(edition.categories.values_list("slug", "id"))
-    unknown = sorted(set(payload.selections) - set(ids))
-    if unknown:
-        fields = {f"selections.{slug}": ["No such category in this edition."] for slug in unknown}
-        raise ApiError(400, "invalid", "The ballot names categories that are not part of this edition.", fields)
-    try:
-        stored = services.submit_ballot(
-            voter=member,
-            edition=edition,
-            selections={ids[slug]: nominees for slug, nominees in payload.selections.items()},
-            expected_version=payload.version,
-            client_ip=request.META.get("REMOTE_ADDR"),
-            user_agent=request.META.get("HTTP_USER_AGENT", ""),
-        )
-    except services.BallotRejected as rejected:
-        raise _rejection(rejected, {v: k for k, v in ids.items()}) from None
-    document = _ballot_document(edition, selectors.ballot_page(member, edition))
-    return {**document, "changed": stored.changed}

@@ -7,8 +7,8 @@ from django.contrib.auth.models import AnonymousUser
 
 from accounts.models import User
 from awards.models import Edition
+from voting.ballots.rules import BallotRules, rules_for
 from voting.models import Ballot, BallotStatus, Receipt
-from voting.rules import BallotRules, rules_for
 
 
 def ballot_of(voter: User, edition: Edition) -> Ballot | None:

@@ -12,10 +12,11 @@ from django.utils.formats import date_format
 from accounts.models import User
 from awards.models import Edition
 from config.metrics import BALLOTS_ACCEPTED
-from voting.fraud import content_digest, network_block
+from voting import tasks
+from voting.ballots.fingerprints import content_digest, network_block
+from voting.ballots.rules import BallotRules, ProblemsByCategory, check_selections, normalise, rules_for
+from voting.ballots.selectors import selections_of
 from voting.models import Ballot, BallotSource, Receipt, Vote
-from voting.rules import BallotRules, ProblemsByCategory, check_selections, normalise, rules_for
-from voting.selectors import selections_of
 
 
 class BallotRejected(Exception):
@@ -144,7 +145,7 @@ def submit_ballot(
         return StoredBallot(existing, existing.receipts.get(ballot_version=existing.version), changed=False)
     if stored.changed:
         BALLOTS_ACCEPTED.inc()
-        request_recompute(edition.pk)
+        tasks.request_recompute(edition.pk)
     return stored
 
 
@@ -192,10 +193,3 @@ def _store(
     _write_votes(ballot, rules, clean)
     receipt = Receipt.objects.create(ballot=ballot, ballot_version=ballot.version, issued_at=now)
     return StoredBallot(ballot, receipt, changed=True)
-
-
-def request_recompute(edition_id: int) -> None:
-    """Ask for the edition's leaderboards to be recomputed once the current transaction commits."""
-    from voting.recompute import mark_stale_and_enqueue  # tasks import services: import late
-
-    transaction.on_commit(lambda: mark_stale_and_enqueue(edition_id))

@@ -9,7 +9,7 @@ from typing import Any
 
 from django import forms
 
-from voting.rules import BallotRules, CategoryRule, check_category, check_selections, order_by_ranks
+from voting.ballots.rules import BallotRules, CategoryRule, check_category, check_selections, order_by_ranks
 
 FIELD_PREFIX = "category-"
 
@@ -172,19 +172,3 @@ class ReceiptForm(forms.Form):
 
     def clean_code(self) -> str:
         return str(self.cleaned_data["code"]).strip().upper()
-
-
-class ReasonForm(forms.Form):
-    """The reason staff give for a moderation or review step; it goes into the audit trail."""
-
-    reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-        max_length=2000,
-        help_text="Required. Kept in the audit trail with your name.",
-    )
-
-    def clean_reason(self) -> str:
-        reason = str(self.cleaned_data["reason"]).strip()
-        if not reason:
-            raise forms.ValidationError("Give a reason.")
-        return reason

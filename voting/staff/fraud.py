@@ -1,8 +1,9 @@
 """Fraud signals on ballots, computed by the database for a whole listing at once.
 
-Two facts are stored when a ballot is written (`submit_ballot`): the sender's address block
-(`client_network`: the /24 of an IPv4 address, the /48 of an IPv6 one) and a digest of the
-ballot's content. Everything else is an annotation or a correlated subquery, so a page of
+Two facts are stored when a ballot is written (`submit_ballot`, see
+`voting.ballots.fingerprints`): the sender's address block (`client_network`: the /24 of an
+IPv4 address, the /48 of an IPv6 one) and a digest of the ballot's content. Everything else
+is an annotation or a correlated subquery, so a page of
 a thousand ballots costs the same handful of queries as a page of one:
 
 - `account_age`: how old the voter's account was when the ballot was first submitted;
@@ -14,10 +15,7 @@ a thousand ballots costs the same handful of queries as a page of one:
   PODIUM_BURST_WINDOW_MINUTES of this one (this one included).
 """
 
-import hashlib
-import ipaddress
 import json
-from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -47,32 +45,6 @@ from django.db.models.functions import Coalesce, Lower, StrIndex, Substr
 
 from awards.models import Edition
 from voting.models import Ballot, BallotSource, BallotStatus
-
-
-def network_block(client_ip: str | None) -> str:
-    """The address block a ballot came from: "203.0.113.0/24" or "2001:db8:1::/48" ("" if unknown)."""
-    if not client_ip:
-        return ""
-    try:
-        address = ipaddress.ip_address(client_ip)
-    except ValueError:
-        return ""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped  # "::ffff:203.0.113.9" is an IPv4 sender
-    prefix = 24 if address.version == 4 else 48
-    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
-
-
-def content_digest(selections: Mapping[int, Sequence[int]], ranked: Collection[int]) -> str:
-    """A hash of a ballot's choices: equal for two ballots exactly when their choices are equal.
-
-    Order counts only in the `ranked` categories; elsewhere the chosen ids are sorted.
-    """
-    canonical = json.dumps(
-        {str(k): list(v) if k in ranked else sorted(v) for k, v in sorted(selections.items()) if v},
-        separators=(",", ":"),
-    )
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 @cache

@@ -1,16 +1,14 @@
-"""E-mail announcements to members, sent by Celery after commit, in batches, retried; and address retention.
+"""E-mail announcements to members, sent by Celery after commit, in batches, retried.
 
 - When voting opens in an edition, members who voted in an earlier edition hear about it;
   when results are published, the edition's own voters do.
-- `announce_after_commit` enqueues `plan_announcement` once the transaction commits. Planning
+- `voting.tasks.request_announcement` enqueues `plan_announcement` once the transaction commits. Planning
   claims the (edition, kind) row (a unique constraint: twice is once) and enqueues one send
   task per PODIUM_NOTIFY_BATCH_SIZE recipients. Each sent e-mail is recorded, so a retried
   batch sends only what is still unsent. A periodic task plans announcements whose message
   was lost. Nothing here runs in the request that casts a ballot, so a failing mail server
   never blocks a vote.
 - Every e-mail carries a signed opt-out link that works without logging in.
-- `erase_address_data` clears ballots' addresses and user agents once the edition's results
-  have been published for PODIUM_IP_RETENTION_DAYS.
 """
 
 import logging
@@ -21,7 +19,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -67,22 +65,6 @@ def opt_out(*, member: User) -> bool:
     except IntegrityError:
         return False
     return True
-
-
-def announce_after_commit(edition_id: int, kind: str) -> None:
-    """Plan the announcement once the current transaction commits (never before)."""
-    transaction.on_commit(lambda: _enqueue_plan(edition_id, kind))
-
-
-def _enqueue_plan(edition_id: int, kind: str) -> None:
-    from voting.tasks import plan_announcement_task  # tasks import this module: import late
-
-    try:
-        plan_announcement_task.apply_async(args=[edition_id, kind], retry=False)
-    except Exception:  # the broker is down: the periodic sweep plans it later
-        if settings.CELERY_TASK_ALWAYS_EAGER:
-            raise
-        logger.exception("could not enqueue the %s announcement of edition %s", kind, edition_id)
 
 
 def recipients(edition: Edition, kind: str) -> "QuerySet[User]":
@@ -157,12 +139,3 @@ def due_announcements(now: datetime) -> list[tuple[int, str]]:
         missing = editions.exclude(announcements__kind=kind).order_by("pk").values_list("pk", flat=True)
         due += [(edition_id, str(kind)) for edition_id in missing]
     return due
-
-
-def erase_address_data(now: datetime) -> int:
-    """Clear addresses and user agents of ballots in editions published PODIUM_IP_RETENTION_DAYS ago or more."""
-    cutoff = now - timedelta(days=settings.PODIUM_IP_RETENTION_DAYS)
-    has_data = Q(client_ip__isnull=False) | ~Q(user_agent="") | ~Q(client_network="")
-    return Ballot.objects.filter(has_data, edition__published_at__lte=cutoff).update(
-        client_ip=None, user_agent="", client_network=""
-    )

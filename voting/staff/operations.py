@@ -15,8 +15,10 @@ from django.utils import timezone
 
 from accounts.models import User
 from awards.models import Edition
+from voting import tasks
 from voting.models import AnnouncementKind, EditionAction, EditionAudit
-from voting.notifications import announce_after_commit
+from voting.results.cache import forget_cached_results
+from voting.results.recompute import recompute_edition
 
 
 class OperationRefused(ValueError):
@@ -48,8 +50,6 @@ def _audit(edition: Edition, action: EditionAction, by: User, before: dict[str, 
 
 def _change(edition_id: int, action: EditionAction, by: User, change: Callable[[Edition, datetime], None]) -> Edition:
     """Lock the edition, apply `change` (which raises OperationRefused or edits fields), save, audit."""
-    from voting.results import forget_cached_results
-
     with transaction.atomic():
         edition = Edition.objects.select_for_update().get(pk=edition_id)
         now = timezone.now()
@@ -107,7 +107,7 @@ def open_voting_now(*, edition: Edition, by: User) -> Edition:
     """Open voting now, ending any nominations still running; past voters are told after commit."""
     with transaction.atomic():
         opened = _change(edition.pk, EditionAction.OPEN_VOTING, by, _open_voting)
-        announce_after_commit(opened.pk, AnnouncementKind.VOTING_OPENED)
+        tasks.request_announcement(opened.pk, AnnouncementKind.VOTING_OPENED)
     return opened
 
 
@@ -133,7 +133,7 @@ def publish_results(*, edition: Edition, by: User) -> Edition:
     """Publish the edition's results now (once voting has closed); its voters are told after commit."""
     with transaction.atomic():
         published = _change(edition.pk, EditionAction.PUBLISH, by, _publish)
-        announce_after_commit(published.pk, AnnouncementKind.RESULTS_PUBLISHED)
+        tasks.request_announcement(published.pk, AnnouncementKind.RESULTS_PUBLISHED)
     return published
 
 
@@ -143,8 +143,6 @@ def unpublish_results(*, edition: Edition, by: User) -> Edition:
 
 def recompute_now(*, edition: Edition, by: User) -> int:
     """Recompute the edition's standings in this request and audit it; returns the duration in ms."""
-    from voting.recompute import recompute_edition
-
     started = time.monotonic()
     recompute_edition(edition.pk)
     duration_ms = int((time.monotonic() - started) * 1000)

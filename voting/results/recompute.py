@@ -1,6 +1,6 @@
 """Recomputing an edition's leaderboards: coalesced requests, a consistent read, an atomic switch.
 
-Flow: a committed ballot change calls `mark_stale_and_enqueue`, which sets the edition's
+Flow: a committed ballot change calls `voting.tasks.request_recompute` (via `mark_stale`), which sets the edition's
 `stale_since` only if it was unset and enqueues a task only when it did, so a burst of
 ballots queues one recompute. `recompute_edition` claims the request (clears the flag)
 before reading, tallies every category from one consistent snapshot of the ballots, and
@@ -24,7 +24,7 @@ from django.utils import timezone
 from awards.models import Category, Edition, VotingMethod
 from config.metrics import RECOMPUTE_SECONDS, observe_queue_lag
 from voting.models import Ballot, BallotStatus, CategoryResult, ResultsRelease, ResultsState, Vote
-from voting.results import forget_cached_results
+from voting.results.cache import forget_cached_results
 from voting.tally import (
     RANKED_METHODS,
     RankedProfile,
@@ -38,32 +38,17 @@ from voting.tally import (
 logger = logging.getLogger(__name__)
 
 
-def mark_stale_and_enqueue(edition_id: int) -> bool:
-    """Flag the edition's results as stale; enqueue a recompute if it was not already flagged.
+def mark_stale(edition_id: int) -> bool:
+    """Flag the edition's results as stale. True if this call flagged it (a recompute is due).
 
-    Runs after commit. A broker failure is logged, never raised: the flag stays set and
-    the periodic sweep enqueues the recompute once the broker is back.
+    A conditional update: of a burst of ballot changes, only the first flags the edition,
+    so only the first asks for a recompute.
     """
     ResultsState.objects.get_or_create(edition_id=edition_id)
     flagged = ResultsState.objects.filter(edition_id=edition_id, stale_since__isnull=True).update(
         stale_since=timezone.now()
     )
-    if flagged:
-        enqueue_recompute(edition_id)
     return bool(flagged)
-
-
-def enqueue_recompute(edition_id: int) -> None:
-    from voting.tasks import recompute_edition_task  # tasks import this module: import late
-
-    try:
-        recompute_edition_task.apply_async(
-            args=[edition_id], countdown=settings.PODIUM_RECOMPUTE_DELAY_SECONDS, retry=False
-        )
-    except Exception:  # the broker is down or refused: the sweep catches up
-        if settings.CELERY_TASK_ALWAYS_EAGER:
-            raise
-        logger.exception("could not enqueue recompute of edition %s; the sweep will retry", edition_id)
 
 
 def _uncounted_ballots(edition: Edition) -> "QuerySet[Ballot, int]":

@@ -1,16 +1,13 @@
-import hashlib
 import logging
 import uuid
-from collections.abc import Callable
 
 from allauth.account.decorators import verified_email_required
 from allauth.core import ratelimit
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import InterfaceError, OperationalError, connection
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
@@ -18,9 +15,9 @@ from django.views.decorators.http import require_http_methods
 from accounts.models import User
 from awards.models import Edition
 from awards.selectors import get_edition_for
-from voting import notifications, results, selectors, services
-from voting.forms import BallotForm, ReceiptForm
-from voting.rules import answered_categories
+from voting.ballots import selectors, services
+from voting.ballots.forms import BallotForm, ReceiptForm
+from voting.ballots.rules import answered_categories
 
 
 def _member(request: HttpRequest) -> User:
@@ -163,119 +160,3 @@ def receipt_check(request: HttpRequest) -> HttpResponse:
     return render(
         request, "voting/receipt_check.html", {"form": form, "result": result, "summary": summary}, status=status
     )
-
-
-def _public_results(request: HttpRequest, edition_slug: str) -> tuple[Edition, results.EditionResults | None]:
-    edition = get_edition_for(request.user, edition_slug)
-    visible, preview = results.can_see_results(edition, request.user, timezone.now())
-    return edition, results.edition_results(edition, is_preview=preview) if visible else None
-
-
-def _cached_for_visitors(
-    page: str, render_page: Callable[[], HttpResponse]
-) -> Callable[[HttpRequest, str], HttpResponse]:
-    """Serve anonymous visitors a cached copy (no database query on a hit); render for others.
-
-    Only public results are cached: visibility only widens with time, and publishing,
-    unpublishing or a new snapshot moves the cache generation. Cached copies carry an
-    ETag, so a visitor's conditional GET gets a 304 without the body.
-    """
-
-    def serve(request: HttpRequest, edition_slug: str) -> HttpResponse:
-        key = results.cached_page_key(edition_slug, page) if not request.user.is_authenticated else None
-        hit = cache.get(key) if key else None
-        if isinstance(hit, tuple):  # anything else is a miss (an entry from an older release)
-            return _from_cache(request, hit)
-        if key and not cache.add(f"{key}:rendering", 1, timeout=10):
-            # Another process is rendering this page: serve the previous release's copy
-            # meanwhile rather than all rendering at once (no stampede on a new release).
-            stale = cache.get(_previous_generation(key))
-            if isinstance(stale, tuple):
-                return _from_cache(request, stale)
-        response = render_page()
-        if key and getattr(response, "public_results", False):
-            content = response.content
-            etag = f'"{hashlib.blake2b(content, digest_size=12).hexdigest()}"'
-            response["ETag"] = etag
-            disposition = response.get("Content-Disposition", "")
-            entry = (content, response["Content-Type"], disposition, etag)
-            # Kept twice as long as it is fresh, so that it can stand in while its successor renders.
-            cache.set(key, entry, 2 * settings.PODIUM_RESULTS_CACHE_SECONDS)
-            cache.delete(f"{key}:rendering")
-        return response
-
-    return serve
-
-
-def _previous_generation(key: str) -> str:
-    prefix, _, generation = key.rpartition(":")
-    return f"{prefix}:{int(generation) - 1}"
-
-
-def _from_cache(request: HttpRequest, hit: tuple[bytes, str, str, str]) -> HttpResponse:
-    content, content_type, disposition, etag = hit
-    if etag in (tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")):
-        response: HttpResponse = HttpResponseNotModified()
-    else:
-        response = HttpResponse(content, content_type=content_type)
-        if disposition:
-            response["Content-Disposition"] = disposition
-    response["ETag"] = etag
-    return response
-
-
-def edition_results(request: HttpRequest, edition_slug: str) -> HttpResponse:
-    def render_page() -> HttpResponse:
-        edition, found = _public_results(request, edition_slug)
-        if found is None:
-            return render(request, "voting/results_pending.html", {"edition": edition})
-        response = render(request, "voting/results_edition.html", {"edition": edition, "results": found})
-        response.public_results = not found.is_preview  # type: ignore[attr-defined]
-        return response
-
-    return _cached_for_visitors("overview", render_page)(request, edition_slug)
-
-
-def category_results(request: HttpRequest, edition_slug: str, category_slug: str) -> HttpResponse:
-    def render_page() -> HttpResponse:
-        edition, found = _public_results(request, edition_slug)
-        if found is None:
-            return render(request, "voting/results_pending.html", {"edition": edition})
-        standings = next((c for c in found.categories if c.category.slug == category_slug), None)
-        if standings is None:
-            raise Http404("No results for this category")
-        trend = results.trend_chart(standings.category, standings.names)
-        context = {"edition": edition, "results": found, "standings": standings, "trend": trend}
-        response = render(request, "voting/results_category.html", context)
-        response.public_results = not found.is_preview  # type: ignore[attr-defined]
-        return response
-
-    return _cached_for_visitors(f"category:{category_slug}", render_page)(request, edition_slug)
-
-
-def results_download(request: HttpRequest, edition_slug: str, fmt: str) -> HttpResponse:
-    def render_download() -> HttpResponse:
-        edition, found = _public_results(request, edition_slug)
-        if found is None:
-            raise Http404("Results are not public yet")
-        if fmt == "json":
-            response: HttpResponse = JsonResponse(results.as_document(found), json_dumps_params={"indent": 2})
-        else:
-            response = HttpResponse(content_type="text/csv; charset=utf-8")
-            response["Content-Disposition"] = f'attachment; filename="{edition.slug}-results.csv"'
-            results.write_csv(response, found)
-        response.public_results = not found.is_preview  # type: ignore[attr-defined]
-        return response
-
-    return _cached_for_visitors(f"download:{fmt}", render_download)(request, edition_slug)
-
-
-@require_http_methods(["GET", "POST"])
-def opt_out(request: HttpRequest, token: str) -> HttpResponse:
-    """Stop announcement e-mails from the signed link in one of them; no login needed."""
-    member = notifications.member_for_token(token)
-    if member is None:
-        raise Http404("This link is not valid")
-    if request.method == "POST":
-        notifications.opt_out(member=member)  # opting out twice is fine
-    return render(request, "voting/opt_out.html", {"member": member, "done": request.method == "POST"})

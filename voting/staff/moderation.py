@@ -12,8 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from voting import tasks
 from voting.models import AuditAction, Ballot, BallotAudit, BallotStatus
-from voting.services import request_recompute
 
 
 class ModerationRefused(ValueError):
@@ -73,7 +73,7 @@ def _change_status(
             )
         BallotAudit.objects.bulk_create(audits)
         for edition_id in sorted({audit.edition_id for audit in audits}):
-            request_recompute(edition_id)
+            tasks.request_recompute(edition_id)
     changed = [audit.ballot_id for audit in audits]
     return ModerationOutcome(changed=changed, skipped=[pk for pk in wanted if pk not in set(changed)])
 

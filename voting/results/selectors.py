@@ -1,21 +1,19 @@
 """Reads of published standings, with the edition's visibility rule applied in one place."""
 
-import csv
-import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.core.cache import cache
+from django.http import Http404
+from django.utils import timezone
 
 from accounts.models import User
 from awards.models import Category, Edition, Nominee
+from awards.selectors import get_edition_for
 from voting.models import CategoryResult, ResultsRelease, ResultsState
-from voting.writeup import METHOD_NOTES, position_label, sentence
-
-logger = logging.getLogger(__name__)
+from voting.results.writeup import METHOD_NOTES, position_label, sentence
 
 
 @dataclass(frozen=True)
@@ -99,6 +97,53 @@ class EditionResults:
     is_preview: bool
     categories: list[CategoryStandings]
 
+    def standings_for(self, category_slug: str) -> CategoryStandings:
+        """The category's standings; 404 when the category has none (or is not in the edition)."""
+        standings = next((c for c in self.categories if c.category.slug == category_slug), None)
+        if standings is None:
+            raise Http404("No results for this category.")
+        return standings
+
+    def only(self, category_slug: str | None) -> "EditionResults":
+        """These results narrowed to one category (all of them for None)."""
+        if category_slug is None:
+            return self
+        return EditionResults(self.edition, self.release, self.is_preview, [self.standings_for(category_slug)])
+
+
+@dataclass(frozen=True)
+class ResultsAccess:
+    """What a viewer may see of an edition's results."""
+
+    edition: Edition
+    visible: bool
+    is_preview: bool  # staff seeing results that visitors may not see yet
+
+
+def results_access(viewer: User | AnonymousUser, edition_slug: str) -> ResultsAccess:
+    """The edition (404 for a draft the viewer may not see) and whether its results show to them.
+
+    The one visibility rule for results: pages, downloads, embeds, share images and the API.
+    """
+    edition = get_edition_for(viewer, edition_slug)
+    visible, preview = can_see_results(edition, viewer, timezone.now())
+    return ResultsAccess(edition, visible, preview)
+
+
+def visible_results_or_404(viewer: User | AnonymousUser, edition_slug: str) -> ResultsAccess:
+    """As `results_access`, answering 404 when the results are hidden from the viewer (nothing leaks)."""
+    access = results_access(viewer, edition_slug)
+    if not access.visible:
+        raise Http404("No such results.")
+    return access
+
+
+def visible_results(viewer: User | AnonymousUser, edition_slug: str) -> tuple[Edition, "EditionResults | None"]:
+    """The edition and its current standings, or None when the viewer may not see them."""
+    access = results_access(viewer, edition_slug)
+    found = edition_results(access.edition, is_preview=access.is_preview) if access.visible else None
+    return access.edition, found
+
 
 def can_see_results(edition: Edition, viewer: User | AnonymousUser, now: datetime) -> tuple[bool, bool]:
     """(may see, is a staff preview): visitors follow the edition's rule; staff always see."""
@@ -167,114 +212,3 @@ def release_history(category: Category, limit: int = 50) -> list[tuple[datetime,
         .values_list("release__computed_at", "standings")[:limit]
     )
     return [(at, {s["nominee"]: Decimal(s["share"]) for s in standings}) for at, standings in reversed(rows)]
-
-
-def cached_page_key(edition_slug: str, page: str) -> str | None:
-    """The cache key of a public results page, or None when the cache cannot be reached."""
-    try:
-        generation = int(cache.get(f"results-generation:{edition_slug}", 0))
-    except Exception:  # an unreachable cache degrades to rendering every time
-        logger.warning("results cache unreachable; rendering without it", exc_info=True)
-        return None
-    return f"results-page:{edition_slug}:{page}:{generation}"
-
-
-def forget_cached_results(edition_slug: str) -> None:
-    """Make every cached results page of the edition stale by moving its generation."""
-    key = f"results-generation:{edition_slug}"
-    try:
-        if not cache.add(key, 1, timeout=None):
-            cache.incr(key)
-    except Exception:  # entries expire on their own (PODIUM_RESULTS_CACHE_SECONDS)
-        logger.warning("could not invalidate cached results of %s", edition_slug, exc_info=True)
-
-
-def as_document(results: EditionResults) -> dict[str, Any]:
-    """The JSON download and `export_results --format json`."""
-    release = results.release
-    return {
-        "edition": {"name": results.edition.name, "slug": results.edition.slug},
-        "computed_at": release.computed_at.isoformat() if release else None,
-        "ballots_counted": release.ballots_counted if release else 0,
-        "categories": [
-            {
-                "title": c.category.title,
-                "slug": c.category.slug,
-                "method": c.method,
-                "ballots": c.ballots,
-                "standings": [
-                    {
-                        "position": r.position,
-                        "tied": r.tied,
-                        "nominee": r.label,
-                        "count": r.count,
-                        "share": str(r.share),
-                    }
-                    for r in c.rows
-                ],
-                "detail": c.detail,
-            }
-            for c in results.categories
-        ],
-    }
-
-
-CSV_HEADER = ("category", "method", "position", "tied", "nominee", "count", "share", "ballots")
-
-
-def as_csv_rows(results: EditionResults) -> list[tuple[object, ...]]:
-    return [
-        (
-            c.category.slug,
-            c.method,
-            r.position,
-            "yes" if r.tied else "no",
-            r.label,
-            r.count,
-            f"{r.share:.1f}",
-            c.ballots,
-        )
-        for c in results.categories
-        for r in c.rows
-    ]
-
-
-def write_csv(out: Any, results: EditionResults) -> None:
-    """The CSV download and `export_results --format csv`: a header, then one row per nominee."""
-    writer = csv.writer(out)
-    writer.writerow(CSV_HEADER)
-    writer.writerows(as_csv_rows(results))
-
-
-@dataclass(frozen=True)
-class TrendLine:
-    label: str
-    points: str  # SVG polyline points, in a 0-100 by 0-100 viewBox (y grows downwards)
-    last_share: Decimal
-
-
-@dataclass(frozen=True)
-class TrendChart:
-    lines: list[TrendLine]
-    first_at: datetime
-    last_at: datetime
-    releases: int
-
-
-def trend_chart(category: Category, names: dict[int, str], top: int = 5) -> TrendChart | None:
-    """Share over time of the nominees leading now, drawn by the server (None: too few releases)."""
-    history = release_history(category)
-    if len(history) < 2:
-        return None
-    latest = history[-1][1]
-    leaders = sorted(latest, key=lambda nominee: -latest[nominee])[:top]
-    ceiling = max((share for _, shares in history for share in shares.values()), default=Decimal(1)) or Decimal(1)
-    step = 100 / (len(history) - 1)
-    lines = []
-    for nominee in leaders:
-        points = " ".join(
-            f"{index * step:.2f},{100 - float(shares.get(nominee, Decimal(0)) / ceiling) * 100:.2f}"
-            for index, (_, shares) in enumerate(history)
-        )
-        lines.append(TrendLine(names.get(nominee, "?"), points, latest[nominee]))
-    return TrendChart(lines, history[0][0], history[-1][0], len(history))

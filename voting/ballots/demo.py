@@ -12,7 +12,7 @@ import random
 from collections.abc import Sequence
 
 from awards.models import Category, Edition, VotingMethod
-from voting.imports import import_ballots
+from voting.ballots.imports import import_ballots
 from voting.models import Ballot, BallotSource
 
 REFERENCE_CATEGORY = "top-bitcoin-etfs-2024"

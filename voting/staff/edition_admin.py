@@ -1,0 +1,144 @@
+"""The edition admin's running side: phase operations, publication, turnout.
+
+Registered in place of `awards.admin.EditionAdmin` by `voting/admin.py`, so that `awards`
+never imports `voting`: curation lives in awards, running an edition here.
+"""
+
+from collections.abc import Callable
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
+
+from accounts.models import User
+from awards.admin import EditionAdmin
+from awards.models import Edition
+from voting.results.cache import forget_cached_results
+from voting.staff import operations
+from voting.staff.operations import OperationRefused
+from voting.staff.turnout import edition_turnout
+
+# Window changes that ask for confirmation: action name -> (question, message when done).
+OPERATIONS = {
+    "open_nominations_selected": ("Open nominations now", "Nominations for {name} are open."),
+    "close_nominations_selected": ("Close nominations now", "Nominations for {name} are closed."),
+    "open_voting_selected": ("Open voting now", "Voting in {name} is open."),
+    "close_voting_selected": ("Close voting now", "Voting in {name} is closed."),
+}
+
+
+def _staff(request: HttpRequest) -> User:
+    if not isinstance(request.user, User):
+        raise PermissionDenied
+    return request.user
+
+
+class EditionOperationsAdmin(EditionAdmin):
+    list_display = (*EditionAdmin.list_display, "turnout_link")  # type: ignore[assignment]
+    actions = (
+        "open_nominations_selected",
+        "close_nominations_selected",
+        "open_voting_selected",
+        "close_voting_selected",
+        "recompute_selected",
+        "publish_selected",
+        "unpublish_selected",
+    )
+
+    def has_publish_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("voting.publish_results")
+
+    def has_run_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("voting.run_edition")
+
+    def _apply(
+        self, request: HttpRequest, queryset: QuerySet[Edition], operation: Callable[..., object], done: str
+    ) -> None:
+        """Run an operation on each selected edition, reporting each outcome."""
+        for edition in queryset:
+            try:
+                operation(edition=edition, by=_staff(request))
+            except (OperationRefused, ValidationError) as refusal:
+                self.message_user(request, "; ".join(getattr(refusal, "messages", [str(refusal)])), messages.ERROR)
+            else:
+                self.message_user(request, done.format(name=edition.name), messages.SUCCESS)
+
+    def _confirmed(
+        self, request: HttpRequest, queryset: QuerySet[Edition], operation: Callable[..., object], action: str
+    ) -> HttpResponse | None:
+        """Ask "are you sure?" for a window change before applying it."""
+        label, done = OPERATIONS[action]
+        if "apply" in request.POST:
+            self._apply(request, queryset, operation, done)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{label}?",
+            "label": label,
+            "opts": self.model._meta,
+            "editions": list(queryset),
+            "action": action,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/awards/edition/confirm_operation.html", context)
+
+    @admin.action(description="Publish results now", permissions=["publish"])
+    def publish_selected(self, request: HttpRequest, queryset: QuerySet[Edition]) -> None:
+        self._apply(request, queryset, operations.publish_results, "Results of {name} published.")
+
+    @admin.action(description="Unpublish results", permissions=["publish"])
+    def unpublish_selected(self, request: HttpRequest, queryset: QuerySet[Edition]) -> None:
+        self._apply(request, queryset, operations.unpublish_results, "Results of {name} are no longer published.")
+
+    @admin.action(description="Recompute results now", permissions=["publish"])
+    def recompute_selected(self, request: HttpRequest, queryset: QuerySet[Edition]) -> None:
+        self._apply(request, queryset, operations.recompute_now, "Results of {name} recomputed.")
+
+    @admin.action(description="Open nominations now…", permissions=["run"])
+    def open_nominations_selected(self, request: HttpRequest, queryset: QuerySet[Edition]) -> HttpResponse | None:
+        return self._confirmed(request, queryset, operations.open_nominations_now, "open_nominations_selected")
+
+    @admin.action(description="Close nominations now…", permissions=["run"])
+    def close_nominations_selected(self, request: HttpRequest, queryset: QuerySet[Edition]) -> HttpResponse | None:
+        return self._confirmed(request, queryset, operations.close_nominations_now, "close_nominations_selected")
+
+    @admin.action(description="Open voting now…", permissions=["run"])
+    def open_voting_selected(self, request: HttpRequest, queryset: QuerySet[Edition]) -> HttpResponse | None:
+        return self._confirmed(request, queryset, operations.open_voting_now, "open_voting_selected")
+
+    @admin.action(description="Close voting now…", permissions=["run"])
+    def close_voting_selected(self, request: HttpRequest, queryset: QuerySet[Edition]) -> HttpResponse | None:
+        return self._confirmed(request, queryset, operations.close_voting_now, "close_voting_selected")
+
+    def get_urls(self) -> list[URLPattern]:
+        turnout = self.admin_site.admin_view(self.turnout_view)
+        return [path("<int:edition_id>/turnout/", turnout, name="awards_edition_turnout"), *super().get_urls()]
+
+    def turnout_view(self, request: HttpRequest, edition_id: int) -> HttpResponse:
+        edition = get_object_or_404(Edition, pk=edition_id)
+        if not self.has_view_permission(request, edition):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Turnout: {edition.name}",
+            "opts": self.model._meta,
+            "edition": edition,
+            "turnout": edition_turnout(edition),
+        }
+        return TemplateResponse(request, "admin/awards/edition/turnout.html", context)
+
+    @admin.display(description="turnout")
+    def turnout_link(self, edition: Edition) -> str:
+        return format_html('<a href="{}">Turnout</a>', reverse("admin:awards_edition_turnout", args=[edition.pk]))
+
+    def save_model(self, request: HttpRequest, obj: Edition, form: object, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        slug = obj.slug
+        transaction.on_commit(lambda: forget_cached_results(slug))  # visibility or windows may have changed
