@@ -6,7 +6,6 @@ A ballot is stored only by `submit_ballot`, with the web form's rules.
 from datetime import datetime
 from typing import Any
 
-from allauth.core import ratelimit
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Router, Schema
@@ -15,6 +14,7 @@ from ninja.responses import codes_4xx
 
 from accounts.api_auth import MEMBER_AUTH
 from accounts.models import User
+from accounts.ratelimit import within_rate_limit
 from awards.models import Edition
 from awards.selectors import get_edition_for
 from config.api_errors import ApiError, ErrorOut
@@ -38,7 +38,7 @@ class ReceiptOut(Schema):
 
 
 def _rate_limited(request: HttpRequest, action: str, user: User | None = None) -> None:
-    if not ratelimit.consume(request, action=action, user=user):
+    if not within_rate_limit(request, action, user):
         raise Throttled(wait=60)
 
 

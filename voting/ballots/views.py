@@ -1,10 +1,7 @@
 import logging
-import uuid
 
 from allauth.account.decorators import verified_email_required
-from allauth.core import ratelimit
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse
@@ -13,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import User
+from accounts.ratelimit import within_rate_limit
 from awards.models import Edition
 from awards.selectors import get_edition_for
 from voting.ballots import selectors, services
@@ -25,23 +23,6 @@ def _member(request: HttpRequest) -> User:
     if not isinstance(request.user, User):
         raise PermissionDenied
     return request.user
-
-
-def _within_rate_limit(request: HttpRequest, action: str, user: object = None) -> bool:
-    """allauth's rate limiter, failing open when the cache behind it is unreachable.
-
-    allauth refuses when it cannot take its cache lock; for a vote, losing the ballot to a
-    cache outage is worse than a moment without rate limiting.
-    """
-    if ratelimit.consume(request, action=action, user=user):
-        return True
-    probe = f"podium:cache-probe:{uuid.uuid4().hex}"
-    cache.set(probe, 1, 5)
-    if cache.get(probe) == 1:
-        cache.delete(probe)
-        return False
-    logger.warning("rate limit for %s skipped: the cache is unreachable", action)
-    return True
 
 
 logger = logging.getLogger(__name__)
@@ -71,7 +52,7 @@ def ballot(request: HttpRequest, edition_slug: str) -> HttpResponse:
         return _ballot_page(request, edition, page, form, status=200)
     if request.POST.get("step") != "submit":
         return _review_page(request, edition, page, form)
-    if not _within_rate_limit(request, "submit_ballot", user=request.user):
+    if not within_rate_limit(request, "submit_ballot", user=request.user):
         form.add_error(None, TOO_FAST)
         return _ballot_page(request, edition, page, form, status=429)
     try:
@@ -148,7 +129,7 @@ def ballot_done(request: HttpRequest, edition_slug: str) -> HttpResponse:
 def receipt_check(request: HttpRequest) -> HttpResponse:
     form = ReceiptForm(request.POST or None)
     result, status = None, 200
-    if request.method == "POST" and not _within_rate_limit(request, "check_receipt"):
+    if request.method == "POST" and not within_rate_limit(request, "check_receipt"):
         form.add_error(None, RECEIPT_TOO_FAST)
         status = 429
     elif request.method == "POST" and form.is_valid():
