@@ -8,8 +8,9 @@ from django.db import connection
 
 from tests.factories import UserFactory
 from tests.voting.conftest import category, nominee_ids
+from voting.ballots.rules import BallotRejected
 from voting.ballots.selectors import selections_of
-from voting.ballots.services import BallotRejected, submit_ballot
+from voting.ballots.services import submit_ballot
 from voting.models import Ballot, Receipt, Vote
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -10,7 +10,8 @@ from django.utils import timezone
 from accounts.models import User
 from tests.factories import EditionFactory, UserFactory
 from tests.voting.conftest import category, nominee_ids
-from voting.ballots.services import BallotRejected, eligibility_problem, submit_ballot
+from voting.ballots.rules import BallotRejected, eligibility_problem
+from voting.ballots.services import submit_ballot
 from voting.models import Ballot
 
 pytestmark = pytest.mark.django_db

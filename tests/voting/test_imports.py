@@ -7,9 +7,11 @@ from django.core.management import CommandError, call_command
 
 from awards.models import Edition
 from awards.services import ImportRejected
+from tests.factories import UserFactory
 from tests.voting.conftest import category, nominee_ids
 from voting.ballots.imports import import_ballots
 from voting.ballots.selectors import selections_of
+from voting.ballots.services import submit_ballot
 from voting.models import Ballot, BallotSource, Vote
 
 pytestmark = pytest.mark.django_db
@@ -117,3 +119,65 @@ def test_hundred_thousand_rows_import_in_well_under_a_minute(edition) -> None:
     print(f"imported 100,000 ballots in {time.monotonic() - started:.1f} s")
     assert outcome.imported == 100_000
     assert Vote.objects.count() == 400_000
+
+
+def test_blank_lines_anywhere_are_skipped(edition) -> None:
+    outcome = _import(edition, HEADER + "alice,fund-0,,\n\n  ,,,\nbob,fund-1,,\n\n")
+    assert outcome.imported == 2
+    assert sorted(Ballot.objects.values_list("external_voter", flat=True)) == ["alice", "bob"]
+
+
+@pytest.mark.parametrize(("header", "hint"), [("voter;fund;wallet\n", "semicolons"), ("voter\tfund\n", "tabs")])
+def test_other_delimiters_get_a_hint(edition, header: str, hint: str) -> None:
+    with pytest.raises(ImportRejected) as rejected:
+        _import(edition, header + "alice;fund-0;\n")
+    assert str(rejected.value) == (
+        f"line 1: the first column must be “voter” (this file seems to be separated by {hint}: "
+        "save it as comma-separated CSV)"
+    )
+
+
+def test_an_unterminated_quote_is_reported_on_the_line_it_opens(edition) -> None:
+    with pytest.raises(ImportRejected) as rejected:
+        _import(edition, HEADER + 'alice,fund-0,,\nbob,"fund-1,,\ncarol,fund-0,,\ndave,fund-1,,\n')
+    assert str(rejected.value) == "line 3: a quoted cell is never closed"
+    assert Ballot.objects.count() == 0
+
+
+def test_voter_ids_differing_only_in_case_or_spacing_are_one_voter(edition) -> None:
+    with pytest.raises(ImportRejected) as rejected:
+        _import(edition, HEADER + "Alice@Example.com,fund-0,,\n alice@example.COM ,fund-1,,\n")
+    assert str(rejected.value) == "line 3: voter “alice@example.com” already appears on line 2"
+    _import(edition, HEADER + "Alice@Example.com,fund-0,,\n")
+    with pytest.raises(ImportRejected) as again:
+        _import(edition, HEADER + "ALICE@example.com,fund-1,,\n")
+    assert "already has an imported ballot in this edition" in str(again.value)
+
+
+def test_over_long_voter_ids_and_cells_are_refused_before_writing(edition) -> None:
+    with pytest.raises(ImportRejected) as rejected:
+        _import(edition, HEADER + f"{'v' * 201},fund-0,,\nbob,{'x' * 20_000},,\n")
+    assert [str(p) for p in rejected.value.problems] == [
+        "line 2: the voter identifier is longer than 200 characters",
+        "line 3: a cell is longer than 10,000 characters",
+    ]
+    assert Ballot.objects.count() == 0
+
+
+def test_a_cell_beyond_the_csv_field_limit_is_a_message_not_a_traceback(edition) -> None:
+    with pytest.raises(ImportRejected) as rejected:
+        _import(edition, HEADER + f'alice,"{"x" * 200_000}",,\n')
+    assert str(rejected.value).startswith("line 2: field larger than field limit")
+
+
+def test_imported_votes_and_digest_match_a_web_ballot_with_the_same_choices(edition) -> None:
+    chain, fund = nominee_ids(edition, "chain"), nominee_ids(edition, "fund")
+    choices = {category(edition, "chain").pk: [chain[2], chain[0]], category(edition, "fund").pk: [fund[1]]}
+    web = submit_ballot(voter=UserFactory(), edition=edition, selections=choices, expected_version=0).ballot
+    _import(edition, HEADER + "alice,fund-1,,chain-2>chain-0\n")
+    imported = Ballot.objects.get(external_voter="alice")
+    assert imported.content_digest == web.content_digest != ""
+    ranks = sorted(imported.votes.values_list("category__slug", "rank"))
+    assert (
+        ranks == sorted(web.votes.values_list("category__slug", "rank")) == [("chain", 1), ("chain", 2), ("fund", None)]
+    )

@@ -5,8 +5,9 @@ from django.utils import timezone
 
 from tests.factories import CategoryFactory, EditionFactory, NomineeFactory, UserFactory
 from tests.voting.conftest import category, nominee_ids
+from voting.ballots.rules import STALE_MESSAGE, BallotRejected
 from voting.ballots.selectors import selections_of
-from voting.ballots.services import STALE_MESSAGE, BallotRejected, submit_ballot
+from voting.ballots.services import submit_ballot
 from voting.models import Ballot, BallotStatus, Receipt, Vote
 
 pytestmark = pytest.mark.django_db

@@ -18,7 +18,7 @@ from accounts.ratelimit import within_rate_limit
 from awards.models import Edition
 from awards.selectors import get_edition_for
 from config.api_errors import ApiError, ErrorOut
-from voting.ballots import selectors, services
+from voting.ballots import rules, selectors, services
 
 router = Router(tags=["ballots"])
 
@@ -117,15 +117,15 @@ def my_ballot(request: HttpRequest, edition_slug: str) -> Any:
 
 
 REJECTION_STATUS = {
-    services.BallotRejected.INVALID: 400,
-    services.BallotRejected.NOT_ELIGIBLE: 403,
-    services.BallotRejected.NOT_OPEN: 409,
-    services.BallotRejected.CLOSED: 409,
-    services.BallotRejected.STALE: 409,
+    rules.BallotRejected.INVALID: 400,
+    rules.BallotRejected.NOT_ELIGIBLE: 403,
+    rules.BallotRejected.NOT_OPEN: 409,
+    rules.BallotRejected.CLOSED: 409,
+    rules.BallotRejected.STALE: 409,
 }
 
 
-def _rejection(rejected: services.BallotRejected, slugs: dict[int, str]) -> ApiError:
+def _rejection(rejected: rules.BallotRejected, slugs: dict[int, str]) -> ApiError:
     fields = {
         (f"selections.{slugs.get(category_id, category_id)}" if category_id is not None else "selections"): problems
         for category_id, problems in rejected.problems.items()
@@ -165,7 +165,7 @@ def submit_ballot(request: HttpRequest, edition_slug: str, payload: BallotIn) ->
             client_ip=request.META.get("REMOTE_ADDR"),
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
         )
-    except services.BallotRejected as rejected:
+    except rules.BallotRejected as rejected:
         raise _rejection(rejected, {v: k for k, v in ids.items()}) from None
     document = _ballot_document(edition, selectors.ballot_page(member, edition))
     return {**document, "changed": stored.changed}

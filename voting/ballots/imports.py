@@ -2,25 +2,25 @@
 
 Format (README.md, "Importing ballots"): a header `voter,<category-slug>,...`; one row per
 voter; a cell names nominees (case-insensitive): one for plurality, `;`-separated for
-approval, `>`-separated in preference order for ranked; an empty cell abstains.
+approval, `>`-separated in preference order for ranked; an empty cell abstains; blank lines
+are skipped. Every row is checked with the ballot rules (`voting.ballots.rules`) and stored
+through `store_imported_ballots`, the same vote rows and fingerprints as the web ballot.
 """
 
 import csv
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-
-from django.db import transaction
-from django.utils import timezone
 
 from awards.models import Edition, VotingMethod
 from awards.services import ImportProblem, ImportRejected
-from voting import tasks
 from voting.ballots.rules import BallotRules, CategoryRule, check_category, rules_for
-from voting.models import Ballot, BallotSource, Vote
+from voting.ballots.services import ImportedBallot, store_imported_ballots
+from voting.models import Ballot, BallotSource
 
 SEPARATORS: dict[str, str | None] = {VotingMethod.PLURALITY: None, VotingMethod.APPROVAL: ";"}
 RANKED_SEPARATOR = ">"
-BATCH = 5_000
+VOTER_MAX_LENGTH = Ballot._meta.get_field("external_voter").max_length or 200
+CELL_MAX_LENGTH = 10_000  # far beyond any real cell; keeps one bad cell from flooding memory
 
 
 @dataclass(frozen=True)
@@ -32,8 +32,19 @@ class ImportOutcome:
 @dataclass(frozen=True)
 class _Row:
     line: int
-    voter: str
-    selections: dict[int, list[int]]
+    ballot: ImportedBallot
+
+
+def voter_key(voter: str) -> str:
+    """The stored form of a voter identifier: ids that differ only in case or spacing are one voter."""
+    return " ".join(voter.split()).casefold()
+
+
+def _delimiter_hint(header: str) -> str:
+    for delimiter, name in ((";", "semicolons"), ("\t", "tabs")):
+        if delimiter in header and "," not in header:
+            return f" (this file seems to be separated by {name}: save it as comma-separated CSV)"
+    return ""
 
 
 class _Header:
@@ -42,7 +53,9 @@ class _Header:
         self.problems: list[ImportProblem] = []
         self.columns: list[CategoryRule] = []
         if not cells or cells[0].strip().lower() != "voter":
-            self.problems.append(ImportProblem("line 1", "the first column must be “voter”"))
+            hint = _delimiter_hint(",".join(cells[:1]))
+            self.problems.append(ImportProblem("line 1", f"the first column must be “voter”{hint}"))
+            return
         seen: set[str] = set()
         for cell in cells[1:]:
             slug = cell.strip()
@@ -64,10 +77,22 @@ def _names_to_ids(rule: CategoryRule, cell: str) -> tuple[list[int], list[str]]:
     chosen, problems = [], []
     for name in names:
         if name.casefold() not in by_name:
-            problems.append(f"{rule.title}: “{name}” is not a nominee")
+            problems.append(f"{rule.title}: “{name[:80]}” is not a nominee")
         else:
             chosen.append(by_name[name.casefold()])
     return chosen, problems
+
+
+def _voter_problems(voter: str, seen: dict[str, int], existing: set[str]) -> list[str]:
+    if not voter:
+        return ["the voter cell is empty"]
+    if len(voter) > VOTER_MAX_LENGTH:
+        return [f"the voter identifier is longer than {VOTER_MAX_LENGTH} characters"]
+    if voter in seen:
+        return [f"voter “{voter}” already appears on line {seen[voter]}"]
+    if voter in existing:
+        return [f"voter “{voter}” already has an imported ballot in this edition"]
+    return []
 
 
 def _parse_row(
@@ -75,80 +100,65 @@ def _parse_row(
 ) -> _Row | list[str]:
     if len(cells) != len(header.columns) + 1:
         return [f"expected {len(header.columns) + 1} cells, found {len(cells)}"]
-    voter = cells[0].strip()
-    problems = []
-    if not voter:
-        problems.append("the voter cell is empty")
-    elif voter in seen:
-        problems.append(f"voter “{voter}” already appears on line {seen[voter]}")
-    elif voter in existing:
-        problems.append(f"voter “{voter}” already has an imported ballot in this edition")
+    if any(len(cell) > CELL_MAX_LENGTH for cell in cells):
+        return [f"a cell is longer than {CELL_MAX_LENGTH:,} characters"]
+    voter = voter_key(cells[0])
+    problems = _voter_problems(voter, seen, existing)
     selections: dict[int, list[int]] = {}
     for rule, cell in zip(header.columns, cells[1:], strict=True):
         chosen, unknown = _names_to_ids(rule, cell)
         problems += unknown or [f"{rule.title}: {p}" for p in check_category(rule, chosen)]
         if chosen:
             selections[rule.id] = chosen
-    return problems or _Row(line, voter, selections)
+    return problems or _Row(line, ImportedBallot(voter, selections))
+
+
+def _rows(lines: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
+    """(line where the row starts, cells) for each non-blank row; a malformed file is refused with its line."""
+    reader = csv.reader(lines, strict=True)
+    start = 1
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            reason = "a quoted cell is never closed" if "end of data" in str(error) else str(error)
+            raise ImportRejected([ImportProblem(f"line {start}", reason)]) from None
+        if any(cell.strip() for cell in cells):
+            yield start, cells
+        start = reader.line_num + 1
 
 
 def import_ballots(*, edition: Edition, lines: Iterable[str], skip_invalid: bool = False) -> ImportOutcome:
     """Validate every row with the ballot rules, then store all ballots in one transaction.
 
-    The voting window does not apply (an import is a staff action, typically after an
-    offline survey closed). With problems and without `skip_invalid`, raises ImportRejected
-    and stores nothing; with it, stores the good rows and returns the skipped ones.
+    With problems and without `skip_invalid`, raises ImportRejected and stores nothing;
+    with it, stores the good rows and returns the skipped ones.
     """
     rules = rules_for(edition)
-    reader = csv.reader(lines)
-    header = _Header(rules, edition, next(reader, []))
+    rows = _rows(lines)
+    first = next(rows, None)
+    header = _Header(rules, edition, first[1] if first else [])
     if header.problems:
         raise ImportRejected(header.problems)
-    existing = set(
-        Ballot.objects.filter(edition=edition, source=BallotSource.IMPORT).values_list("external_voter", flat=True)
-    )
-    rows: list[_Row] = []
+    existing = {
+        voter_key(voter)
+        for voter in Ballot.objects.filter(edition=edition, source=BallotSource.IMPORT).values_list(
+            "external_voter", flat=True
+        )
+    }
+    good: list[_Row] = []
     problems: list[ImportProblem] = []
     seen: dict[str, int] = {}
-    for cells in reader:
-        parsed = _parse_row(reader.line_num, cells, header, seen, existing)
+    for line, cells in rows:
+        parsed = _parse_row(line, cells, header, seen, existing)
         if isinstance(parsed, _Row):
-            rows.append(parsed)
-            seen[parsed.voter] = parsed.line
+            good.append(parsed)
+            seen[parsed.ballot.voter] = parsed.line
         else:
-            problems += [ImportProblem(f"line {reader.line_num}", message) for message in parsed]
+            problems += [ImportProblem(f"line {line}", message) for message in parsed]
     if problems and not skip_invalid:
         raise ImportRejected(problems)
-    _store(edition, rules, rows)
-    return ImportOutcome(len(rows), problems)
-
-
-def _store(edition: Edition, rules: BallotRules, rows: list[_Row]) -> None:
-    ranked = {rule.id for rule in rules.categories if rule.is_ranked}
-    now = timezone.now()
-    with transaction.atomic():
-        for start in range(0, len(rows), BATCH):
-            batch = rows[start : start + BATCH]
-            ballots = Ballot.objects.bulk_create(
-                Ballot(
-                    edition=edition,
-                    source=BallotSource.IMPORT,
-                    external_voter=row.voter,
-                    submitted_at=now,
-                    updated_at=now,
-                )
-                for row in batch
-            )
-            Vote.objects.bulk_create(
-                Vote(
-                    ballot=ballot,
-                    category_id=category_id,
-                    nominee_id=nominee_id,
-                    rank=rank if category_id in ranked else None,
-                )
-                for ballot, row in zip(ballots, batch, strict=True)
-                for category_id, chosen in row.selections.items()
-                for rank, nominee_id in enumerate(chosen, start=1)
-            )
-        if rows:
-            tasks.request_recompute(edition.pk)
+    imported = store_imported_ballots(edition=edition, rules=rules, ballots=[row.ballot for row in good])
+    return ImportOutcome(imported, problems)

@@ -1,16 +1,87 @@
-"""What makes a ballot valid: one set of rules for the web form, the API and CSV imports.
+"""What makes a ballot valid: the one set of rules for the web form, the API, the service and CSV imports.
 
 A ballot's content is a mapping of category id to the nominee ids chosen there (for a
 ranked category, in order of preference). An absent or empty category is an abstention.
+Who may vote (`eligibility_problem`), when (`voting_window_problem`) and what each category
+accepts (`check_category`, `check_selections`) are decided here, with the messages a voter
+reads; nothing else re-checks them with words of its own.
 """
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
+from allauth.account.models import EmailAddress
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from accounts.models import User
 from awards.models import RANKED_METHODS, Category, Edition, VotingMethod
 
 Selections = Mapping[int, Sequence[int]]
 ProblemsByCategory = dict[int | None, list[str]]  # None: about the ballot as a whole
+
+
+class BallotRejected(Exception):
+    """The ballot was not stored. `code` says why; `problems` holds the messages."""
+
+    NOT_OPEN = "not_open"
+    CLOSED = "closed"
+    INVALID = "invalid"
+    STALE = "stale"
+    NOT_ELIGIBLE = "not_eligible"
+
+    def __init__(self, code: str, problems: ProblemsByCategory) -> None:
+        super().__init__(code, problems)
+        self.code = code
+        self.problems = problems
+
+    @classmethod
+    def general(cls, code: str, message: str) -> "BallotRejected":
+        return cls(code, {None: [message]})
+
+
+STALE_MESSAGE = (
+    "Your ballot was changed after this page was loaded (perhaps in another tab). "
+    "These are your current choices: review them and submit again."
+)
+
+
+def voting_window_problem(edition: Edition, now: datetime) -> BallotRejected | None:
+    if now < edition.voting_opens_at:
+        when = date_format(timezone.localtime(edition.voting_opens_at), "j F Y, H:i T")
+        return BallotRejected.general(BallotRejected.NOT_OPEN, f"Voting in {edition.name} opens on {when}.")
+    if now >= edition.voting_closes_at:
+        when = date_format(timezone.localtime(edition.voting_closes_at), "j F Y, H:i T")
+        return BallotRejected.general(BallotRejected.CLOSED, f"Voting in {edition.name} closed on {when}.")
+    return None
+
+
+def eligibility_problem(voter: User, edition: Edition, now: datetime) -> BallotRejected | None:
+    """Why this member may not vote in this edition at `now` (None: eligible).
+
+    A verified e-mail address is always required; the edition may also ask for a minimum
+    account age at voting time and an e-mail domain from its allow-list.
+    """
+    if not EmailAddress.objects.filter(user=voter, verified=True).exists():
+        return BallotRejected.general(BallotRejected.NOT_ELIGIBLE, "Verify your e-mail address before you vote.")
+    if not edition.account_old_enough_at(voter.date_joined, now):
+        eligible_on = voter.date_joined + timedelta(days=edition.min_account_age_days)
+        when = date_format(timezone.localtime(eligible_on), "j F Y, H:i T")
+        days = edition.min_account_age_days
+        return BallotRejected.general(
+            BallotRejected.NOT_ELIGIBLE,
+            f"Voting in {edition.name} is open to accounts at least {days} {'day' if days == 1 else 'days'} old "
+            f"when they vote. Yours can vote from {when}.",
+        )
+    if not edition.allows_email(voter.email):
+        domains = ", ".join(edition.email_domains)
+        return BallotRejected.general(
+            BallotRejected.NOT_ELIGIBLE,
+            f"Voting in {edition.name} is open to members with an e-mail address at {domains}. "
+            "Add and verify such an address in your account, make it your primary one, then come back.",
+        )
+    return None
 
 
 @dataclass(frozen=True)

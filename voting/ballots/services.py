@@ -1,41 +1,31 @@
-"""Writes for ballots. `submit_ballot` is the only code that stores a member's ballot."""
+"""Writes for ballots: `submit_ballot` and `store_imported_ballots` are the only code that stores a ballot.
+
+Both build votes and fingerprints the same way; the rules they apply are `voting.ballots.rules`.
+"""
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
-from allauth.account.models import EmailAddress
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 
 from accounts.models import User
 from awards.models import Edition
 from config.metrics import BALLOTS_ACCEPTED
 from voting import tasks
 from voting.ballots.fingerprints import content_digest, network_block
-from voting.ballots.rules import BallotRules, ProblemsByCategory, check_selections, normalise, rules_for
+from voting.ballots.rules import (
+    STALE_MESSAGE,
+    BallotRejected,
+    BallotRules,
+    check_selections,
+    eligibility_problem,
+    normalise,
+    rules_for,
+    voting_window_problem,
+)
 from voting.ballots.selectors import selections_of
 from voting.models import Ballot, BallotSource, Receipt, Vote
-
-
-class BallotRejected(Exception):
-    """The ballot was not stored. `code` says why; `problems` holds the messages."""
-
-    NOT_OPEN = "not_open"
-    CLOSED = "closed"
-    INVALID = "invalid"
-    STALE = "stale"
-    NOT_ELIGIBLE = "not_eligible"
-
-    def __init__(self, code: str, problems: ProblemsByCategory) -> None:
-        super().__init__(code, problems)
-        self.code = code
-        self.problems = problems
-
-    @classmethod
-    def general(cls, code: str, message: str) -> "BallotRejected":
-        return cls(code, {None: [message]})
 
 
 @dataclass(frozen=True)
@@ -45,62 +35,20 @@ class StoredBallot:
     changed: bool  # False when the submission repeated what was already stored
 
 
-STALE_MESSAGE = (
-    "Your ballot was changed after this page was loaded (perhaps in another tab). "
-    "These are your current choices: review them and submit again."
-)
-
-
-def voting_window_problem(edition: Edition, now: datetime) -> BallotRejected | None:
-    if now < edition.voting_opens_at:
-        when = date_format(timezone.localtime(edition.voting_opens_at), "j F Y, H:i T")
-        return BallotRejected.general(BallotRejected.NOT_OPEN, f"Voting in {edition.name} opens on {when}.")
-    if now >= edition.voting_closes_at:
-        when = date_format(timezone.localtime(edition.voting_closes_at), "j F Y, H:i T")
-        return BallotRejected.general(BallotRejected.CLOSED, f"Voting in {edition.name} closed on {when}.")
-    return None
-
-
-def eligibility_problem(voter: User, edition: Edition, now: datetime) -> BallotRejected | None:
-    """Why this member may not vote in this edition at `now` (None: eligible).
-
-    A verified e-mail address is always required; the edition may also ask for a minimum
-    account age at voting time and an e-mail domain from its allow-list.
-    """
-    if not EmailAddress.objects.filter(user=voter, verified=True).exists():
-        return BallotRejected.general(BallotRejected.NOT_ELIGIBLE, "Verify your e-mail address before you vote.")
-    if not edition.account_old_enough_at(voter.date_joined, now):
-        eligible_on = voter.date_joined + timedelta(days=edition.min_account_age_days)
-        when = date_format(timezone.localtime(eligible_on), "j F Y, H:i T")
-        days = edition.min_account_age_days
-        return BallotRejected.general(
-            BallotRejected.NOT_ELIGIBLE,
-            f"Voting in {edition.name} is open to accounts at least {days} {'day' if days == 1 else 'days'} old "
-            f"when they vote. Yours can vote from {when}.",
-        )
-    if not edition.allows_email(voter.email):
-        domains = ", ".join(edition.email_domains)
-        return BallotRejected.general(
-            BallotRejected.NOT_ELIGIBLE,
-            f"Voting in {edition.name} is open to members with an e-mail address at {domains}. "
-            "Add and verify such an address in your account, make it your primary one, then come back.",
-        )
-    return None
-
-
 def _digest(rules: BallotRules, clean: Mapping[int, Sequence[int]]) -> str:
     return content_digest(clean, ranked={rule.id for rule in rules.categories if rule.is_ranked})
 
 
-def _write_votes(ballot: Ballot, rules: BallotRules, selections: Mapping[int, Sequence[int]]) -> None:
-    votes = []
-    for category_id, chosen in selections.items():
-        ranked = rules.category(category_id).is_ranked  # type: ignore[union-attr]
-        for position, nominee_id in enumerate(chosen, start=1):
-            votes.append(
-                Vote(ballot=ballot, category_id=category_id, nominee_id=nominee_id, rank=position if ranked else None)
-            )
-    Vote.objects.bulk_create(votes)
+def _vote_rows(ballot: Ballot, rules: BallotRules, selections: Mapping[int, Sequence[int]]) -> list[Vote]:
+    """The ballot's votes: one row per chosen nominee, ranked 1, 2, 3… where the category ranks."""
+    ranked = {rule.id for rule in rules.categories if rule.is_ranked}
+    return [
+        Vote(
+            ballot=ballot, category_id=category_id, nominee_id=nominee_id, rank=rank if category_id in ranked else None
+        )
+        for category_id, chosen in selections.items()
+        for rank, nominee_id in enumerate(chosen, start=1)
+    ]
 
 
 def submit_ballot(
@@ -190,6 +138,49 @@ def _store(
         ballot.save(
             update_fields=["version", "updated_at", "client_ip", "user_agent", "client_network", "content_digest"]
         )
-    _write_votes(ballot, rules, clean)
+    Vote.objects.bulk_create(_vote_rows(ballot, rules, clean))
     receipt = Receipt.objects.create(ballot=ballot, ballot_version=ballot.version, issued_at=now)
     return StoredBallot(ballot, receipt, changed=True)
+
+
+@dataclass(frozen=True)
+class ImportedBallot:
+    voter: str  # the voter's identifier in the source file (unique per edition)
+    selections: dict[int, list[int]]  # already checked with the edition's rules
+
+
+IMPORT_BATCH = 5_000
+
+
+def store_imported_ballots(*, edition: Edition, rules: BallotRules, ballots: Sequence[ImportedBallot]) -> int:
+    """Store ballots collected outside Podium, all or none, in bulk; returns how many were stored.
+
+    The caller (`import_ballots`) has checked every ballot with `rules`; the voting window
+    does not apply (an import is a staff action, typically after an offline survey closed).
+    Votes and content digests are built exactly as for `submit_ballot`. The database's
+    unique constraint on (edition, external voter) refuses a voter imported twice.
+    Requests a leaderboard recompute after commit.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        for start in range(0, len(ballots), IMPORT_BATCH):
+            batch = ballots[start : start + IMPORT_BATCH]
+            stored = Ballot.objects.bulk_create(
+                Ballot(
+                    edition=edition,
+                    source=BallotSource.IMPORT,
+                    external_voter=imported.voter,
+                    submitted_at=now,
+                    updated_at=now,
+                    content_digest=_digest(rules, normalise(imported.selections.items())),
+                )
+                for imported in batch
+            )
+            Vote.objects.bulk_create(
+                vote
+                for ballot, imported in zip(stored, batch, strict=True)
+                for vote in _vote_rows(ballot, rules, normalise(imported.selections.items()))
+            )
+        if ballots:
+            tasks.request_recompute(edition.pk)
+    return len(ballots)

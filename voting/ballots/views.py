@@ -13,7 +13,7 @@ from accounts.models import User
 from accounts.ratelimit import within_rate_limit
 from awards.models import Edition
 from awards.selectors import get_edition_for
-from voting.ballots import selectors, services
+from voting.ballots import rules, selectors, services
 from voting.ballots.forms import BallotForm, ReceiptForm
 from voting.ballots.rules import answered_categories
 
@@ -45,7 +45,7 @@ def ballot(request: HttpRequest, edition_slug: str) -> HttpResponse:
     )
     now, member = timezone.now(), _member(request)
     # Outside the window, or not eligible: the page says why, before the member fills anything in.
-    closed = services.voting_window_problem(edition, now) or services.eligibility_problem(member, edition, now)
+    closed = rules.voting_window_problem(edition, now) or rules.eligibility_problem(member, edition, now)
     if request.method == "GET" or closed or not form.is_valid():
         return _ballot_page(request, edition, page, form, closed=closed, status=200 if request.method == "GET" else 400)
     if request.POST.get("step") == "edit":
@@ -71,11 +71,11 @@ def ballot(request: HttpRequest, edition_slug: str) -> HttpResponse:
         connection.close()
         form.add_error(None, DATABASE_TROUBLE)
         return _ballot_page(request, edition, page, form, status=503)
-    except services.BallotRejected as rejected:
-        if rejected.code == services.BallotRejected.STALE:
+    except rules.BallotRejected as rejected:
+        if rejected.code == rules.BallotRejected.STALE:
             fresh = selectors.ballot_page(_member(request), edition)
             form = BallotForm(fresh.rules, initial=BallotForm.initial_for(fresh.selections, fresh.rules, fresh.version))
-            return _ballot_page(request, edition, fresh, form, notice=services.STALE_MESSAGE, status=409)
+            return _ballot_page(request, edition, fresh, form, notice=rules.STALE_MESSAGE, status=409)
         form.show_rejection(rejected.problems)
         return _ballot_page(request, edition, page, form, status=409 if rejected.code != "invalid" else 400)
     return redirect("voting:ballot_done", edition_slug=edition.slug)
@@ -88,7 +88,7 @@ def _ballot_page(
     form: BallotForm,
     *,
     status: int,
-    closed: services.BallotRejected | None = None,
+    closed: rules.BallotRejected | None = None,
     notice: str = "",
 ) -> HttpResponse:
     selections = form.selections if form.is_bound and form.is_valid() else page.selections
