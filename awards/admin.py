@@ -149,7 +149,7 @@ class NomineeChoiceForm(forms.Form):
 
     def __init__(self, category: Category, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["nominee"].queryset = category.nominees.order_by("order", "id")  # type: ignore[attr-defined]
+        self.fields["nominee"].queryset = category.nominees  # type: ignore[attr-defined]
 
 
 @admin.register(Nomination)

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Field, Router, Schema
@@ -12,7 +12,7 @@ from ninja.responses import codes_4xx
 
 from accounts.api_auth import api_viewer
 from awards.models import Category, Edition, Nominee
-from awards.selectors import get_edition_for, visible_editions
+from awards.selectors import categories_with_nominee_counts, get_edition_for, visible_editions
 from config.api_errors import ErrorOut
 
 router = Router(tags=["editions"])
@@ -110,8 +110,8 @@ def _editions(request: HttpRequest) -> QuerySet[Edition]:
 
 
 def _categories(edition: Edition) -> QuerySet[Category]:
-    active = Prefetch("nominees", queryset=Nominee.objects.active().order_by("order", "id"), to_attr="active_nominees")
-    return edition.categories.order_by("order", "id").prefetch_related(active)
+    active = Prefetch("nominees", queryset=Nominee.objects.active(), to_attr="active_nominees")
+    return edition.categories.prefetch_related(active)
 
 
 @router.get("/editions", response={200: list[EditionOut], codes_4xx: ErrorOut}, summary="List editions")
@@ -126,11 +126,7 @@ def edition_detail(request: HttpRequest, edition_slug: str) -> Edition:
     """An edition with its phase, windows and categories."""
     edition = get_edition_for(api_viewer(request), edition_slug)
     edition.category_count = edition.categories.count()  # type: ignore[attr-defined]
-    edition.categories_summary = list(  # type: ignore[attr-defined]
-        edition.categories.annotate(nominee_count=Count("nominees", filter=Q(nominees__active=True))).order_by(
-            "order", "id"
-        )
-    )
+    edition.categories_summary = categories_with_nominee_counts(edition)  # type: ignore[attr-defined]
     return edition
 
 

@@ -34,7 +34,7 @@ class NominationForm(forms.Form):
 
     def __init__(self, edition: Edition, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = edition.categories.order_by("order", "id")  # type: ignore[attr-defined]
+        self.fields["category"].queryset = edition.categories  # type: ignore[attr-defined]
 
 
 class ReasonForm(forms.Form):

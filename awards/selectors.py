@@ -70,11 +70,9 @@ def get_edition_for(viewer: Viewer, slug: str) -> Edition:
 
 
 def categories_with_nominee_counts(edition: Edition) -> list[Category]:
-    return list(
-        edition.categories.annotate(nominee_count=Count("nominees", filter=Q(nominees__active=True))).order_by(
-            "order", "id"
-        )
-    )
+    counted = edition.categories.annotate(nominee_count=Count("nominees", filter=Q(nominees__active=True)))
+    # An aggregating query drops Meta.ordering (Django leaves GROUP BY queries unordered): ask again.
+    return list(counted.order_by("order", "id"))
 
 
 def get_category_for(viewer: Viewer, edition: Edition, slug: str) -> Category:

@@ -24,8 +24,4 @@ class CategorySitemap(Sitemap[Category]):
     priority = 0.5
 
     def items(self) -> QuerySet[Category]:
-        return (
-            Category.objects.filter(edition__is_public=True)
-            .select_related("edition")
-            .order_by("edition_id", "order", "pk")
-        )
+        return Category.objects.filter(edition__is_public=True).select_related("edition")

@@ -6,7 +6,7 @@ be recomputed from the ballots and a single ballot can be invalidated.
 
 import secrets
 from datetime import datetime, timedelta
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from django.conf import settings
 from django.db import models
@@ -33,9 +33,20 @@ class BallotSource(models.TextChoices):
     IMPORT = "import", "Imported"
 
 
+def counted_ballot(via: str = "") -> Q:
+    """The condition "the ballot counts", on a ballot (`via=""`) or through a relation (`via="ballot__"`).
+
+    The one spelling of "counted": querysets filter with it, annotations count with it.
+    """
+    return Q(**{f"{via}status": BallotStatus.COUNTED})
+
+
 class BallotQuerySet(models.QuerySet["Ballot"]):
     def counted(self) -> "BallotQuerySet":
-        return self.filter(status=BallotStatus.COUNTED)
+        return self.filter(counted_ballot())
+
+    def uncounted(self) -> "BallotQuerySet":
+        return self.exclude(counted_ballot())
 
     def erase_expired_addresses(self, now: datetime) -> int:
         """Clear addresses and user agents of ballots in editions published PODIUM_IP_RETENTION_DAYS ago or more."""
@@ -110,6 +121,16 @@ class Ballot(models.Model):
         return self.status == BallotStatus.COUNTED
 
 
+_OfBallot = TypeVar("_OfBallot", bound=models.Model)
+
+
+class OfBallotQuerySet(models.QuerySet[_OfBallot]):
+    """Rows that belong to a ballot: its votes, its receipts."""
+
+    def of_counted_ballots(self) -> "OfBallotQuerySet[_OfBallot]":
+        return self.filter(counted_ballot("ballot__"))
+
+
 class Receipt(models.Model):
     """One receipt per submission: an old receipt shows its ballot was changed later."""
 
@@ -117,6 +138,8 @@ class Receipt(models.Model):
     code = models.CharField(max_length=32, unique=True, default=new_receipt_code)
     ballot_version = models.PositiveIntegerField()
     issued_at = models.DateTimeField()
+
+    objects: ClassVar[OfBallotQuerySet["Receipt"]] = OfBallotQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
         ordering = ("-issued_at",)
@@ -133,6 +156,8 @@ class Vote(models.Model):
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+")
     nominee = models.ForeignKey(Nominee, on_delete=models.PROTECT, related_name="votes")
     rank = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Ranked categories only: 1 is first.")
+
+    objects: ClassVar[OfBallotQuerySet["Vote"]] = OfBallotQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
         ordering = ("ballot", "category", "rank", "id")
@@ -217,25 +242,38 @@ class AuditAction(models.TextChoices):
     RESTORE = "restore", "Restored"
 
 
-class BallotAudit(models.Model):
-    """One staff change of a ballot's status: who, when, what, why, before and after.
+class AuditRecord(models.Model):
+    """A staff change written in the same transaction as the change itself, and never changed afterwards.
 
-    Written in the same transaction as the change and never changed afterwards: the admin
-    shows these rows read-only, and `save` refuses to update a stored row.
+    The admin shows these rows read-only, and `save` refuses to update a stored row.
     """
 
-    ballot = models.ForeignKey(Ballot, on_delete=models.PROTECT, related_name="audits")
-    edition = models.ForeignKey(Edition, on_delete=models.PROTECT, related_name="+")
-    action = models.CharField(max_length=12, choices=AuditAction.choices)
-    reason = models.TextField()
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    actor_email = models.EmailField(help_text="Kept even if the staff account is deleted later.")
+    actor_email = models.EmailField()
     at = models.DateTimeField()
     before = models.JSONField()
     after = models.JSONField()
 
     class Meta:
+        abstract = True
         ordering = ("-at", "-id")
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise ValueError("Audit records are immutable.")
+        super().save(*args, **kwargs)
+
+
+class BallotAudit(AuditRecord):
+    """One staff change of a ballot's status: who, when, what, why, before and after."""
+
+    ballot = models.ForeignKey(Ballot, on_delete=models.PROTECT, related_name="audits")
+    edition = models.ForeignKey(Edition, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=12, choices=AuditAction.choices)
+    reason = models.TextField()
+    actor_email = models.EmailField(help_text="Kept even if the staff account is deleted later.")
+
+    class Meta(AuditRecord.Meta):
         constraints = [
             models.CheckConstraint(condition=~Q(reason=""), name="ballot_audit_reason_required"),
         ]
@@ -243,11 +281,6 @@ class BallotAudit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} ballot {self.ballot_id} by {self.actor_email}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None and not self._state.adding:
-            raise ValueError("Audit records are immutable.")
-        super().save(*args, **kwargs)
 
 
 class EditionAction(models.TextChoices):
@@ -260,22 +293,13 @@ class EditionAction(models.TextChoices):
     UNPUBLISH = "unpublish", "Unpublished results"
 
 
-class EditionAudit(models.Model):
-    """One staff action on a running edition, with the edition's windows before and after.
-
-    Written in the same transaction as the change; immutable like `BallotAudit`.
-    """
+class EditionAudit(AuditRecord):
+    """One staff action on a running edition, with the edition's windows before and after."""
 
     edition = models.ForeignKey(Edition, on_delete=models.PROTECT, related_name="audits")
     action = models.CharField(max_length=20, choices=EditionAction.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    actor_email = models.EmailField()
-    at = models.DateTimeField()
-    before = models.JSONField()
-    after = models.JSONField()
 
-    class Meta:
-        ordering = ("-at", "-id")
+    class Meta(AuditRecord.Meta):
         indexes = [models.Index(fields=("edition", "at"), name="edition_audit_edition_time")]
         permissions = [
             ("run_edition", "Can open and close an edition's nominations and voting early"),
@@ -284,11 +308,6 @@ class EditionAudit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()}: {self.edition_id} by {self.actor_email}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None and not self._state.adding:
-            raise ValueError("Audit records are immutable.")
-        super().save(*args, **kwargs)
 
 
 class AnnouncementKind(models.TextChoices):

@@ -56,7 +56,7 @@ def _cell(category: Category, names: list[str], weights: list[float], rng: rando
 
 def demo_ballot_csv(edition: Edition, ballots: int, seed: int) -> str:
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
-    categories = list(edition.categories.prefetch_related("nominees").order_by("order"))
+    categories = list(edition.categories.prefetch_related("nominees"))
     reference = [name for name, count in REFERENCE_COUNTS.items() for _ in range(count)]
     rng.shuffle(reference)
     out = io.StringIO()
@@ -64,7 +64,7 @@ def demo_ballot_csv(edition: Edition, ballots: int, seed: int) -> str:
     writer.writerow(["voter", *(c.slug for c in categories)])
     popularity = {}
     for category in categories:
-        names = [n.name for n in sorted(category.nominees.all(), key=lambda n: n.order) if n.active]
+        names = [n.name for n in category.nominees.all() if n.active]
         rng.shuffle(names)
         popularity[category.pk] = (names, _weights(names, rng))
     for index in range(ballots):

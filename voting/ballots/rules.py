@@ -118,12 +118,12 @@ class BallotRules:
 
 def rules_for(edition: Edition) -> BallotRules:
     """Load an edition's ballot rules in two queries (categories, then all their nominees)."""
-    categories = list(edition.categories.order_by("order", "id").prefetch_related("nominees"))
+    categories = list(edition.categories.prefetch_related("nominees"))
     return BallotRules(edition.pk, edition.name, tuple(_category_rule(c) for c in categories))
 
 
 def _category_rule(category: Category) -> CategoryRule:
-    nominees = sorted(category.nominees.all(), key=lambda n: (n.order, n.pk))
+    nominees = category.nominees.all()
     return CategoryRule(
         id=category.pk,
         title=category.title,

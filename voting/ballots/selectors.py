@@ -8,7 +8,7 @@ from django.contrib.auth.models import AnonymousUser
 from accounts.models import User
 from awards.models import Edition
 from voting.ballots.rules import BallotRules, rules_for
-from voting.models import Ballot, BallotStatus, Receipt
+from voting.models import Ballot, Receipt
 
 
 def ballot_of(voter: User, edition: Edition) -> Ballot | None:
@@ -86,7 +86,7 @@ def receipt_status(code: str) -> ReceiptStatus | None:
     if receipt is None:
         return None
     ballot = receipt.ballot
-    invalidated = ballot.status == BallotStatus.INVALIDATED
+    invalidated = not ballot.is_counted
     return ReceiptStatus(
         code=receipt.code,
         edition=ballot.edition,

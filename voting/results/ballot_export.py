@@ -14,19 +14,22 @@ from django.db.models import F
 from django.utils import timezone
 
 from awards.models import Edition
-from voting.models import Ballot, BallotStatus, Receipt, ResultsState, Vote
+from voting.models import Ballot, Receipt, ResultsState, Vote
 
 
 def _receipt_hashes(edition: Edition) -> dict[int, str]:
-    current = Receipt.objects.filter(
-        ballot__edition=edition, ballot__status=BallotStatus.COUNTED, ballot_version=F("ballot__version")
-    ).values_list("ballot_id", "code")
+    current = (
+        Receipt.objects.of_counted_ballots()
+        .filter(ballot__edition=edition, ballot_version=F("ballot__version"))
+        .values_list("ballot_id", "code")
+    )
     return {ballot_id: hashlib.sha256(code.encode()).hexdigest() for ballot_id, code in current}
 
 
 def _choices(edition: Edition, slugs: dict[int, str]) -> dict[int, dict[str, list[int]]]:
     votes = (
-        Vote.objects.filter(ballot__edition=edition, ballot__status=BallotStatus.COUNTED)
+        Vote.objects.of_counted_ballots()
+        .filter(ballot__edition=edition)
         .order_by("ballot_id", "category_id", "rank", "id")
         .values_list("ballot_id", "category_id", "nominee_id")
         .iterator(chunk_size=20_000)
@@ -43,7 +46,7 @@ def anonymised_ballots(edition: Edition) -> dict[str, Any]:
     Each ballot is {"receipt_sha256": hex or null (imported ballots have no receipt),
     "choices": {category slug: [nominee ids, best first when ranked]}}.
     """
-    categories = list(edition.categories.order_by("order", "id").prefetch_related("nominees"))
+    categories = list(edition.categories.prefetch_related("nominees"))
     slugs = {c.pk: c.slug for c in categories}
     hashes = _receipt_hashes(edition)
     chosen = _choices(edition, slugs)
@@ -62,10 +65,7 @@ def anonymised_ballots(edition: Edition) -> dict[str, Any]:
                 "title": c.title,
                 "method": c.method,
                 "max_choices": c.max_choices,
-                "nominees": [
-                    {"id": n.pk, "name": n.name, "active": n.active}
-                    for n in sorted(c.nominees.all(), key=lambda n: (n.order, n.pk))
-                ],
+                "nominees": [{"id": n.pk, "name": n.name, "active": n.active} for n in c.nominees.all()],
             }
             for c in categories
         ],

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from awards.models import Category, Edition, VotingMethod
 from config.metrics import RECOMPUTE_SECONDS, observe_queue_lag
-from voting.models import Ballot, BallotStatus, CategoryResult, ResultsRelease, ResultsState, Vote
+from voting.models import Ballot, CategoryResult, ResultsRelease, ResultsState, Vote
 from voting.results.cache import forget_cached_results
 from voting.tally import (
     RANKED_METHODS,
@@ -53,8 +53,7 @@ def mark_stale(edition_id: int) -> bool:
 
 def _uncounted_ballots(edition: Edition) -> "QuerySet[Ballot, int]":
     """Ids of the edition's invalidated ballots (few): excluding them avoids joining every ballot."""
-    uncounted = [status for status in BallotStatus.values if status != BallotStatus.COUNTED]
-    return Ballot.objects.filter(edition=edition, status__in=uncounted).values_list("pk", flat=True)
+    return Ballot.objects.uncounted().filter(edition=edition).values_list("pk", flat=True)
 
 
 def _category_votes(edition: Edition, categories: list[Category], methods: Collection[str]) -> "QuerySet[Vote]":
@@ -141,14 +140,14 @@ def tally_edition(edition: Edition) -> tuple[list[dict[str, Any]], int]:
             # One snapshot for every query below, so no category sees a later ballot than another.
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        categories = list(Category.objects.filter(edition=edition).prefetch_related("nominees").order_by("order", "id"))
+        categories = list(Category.objects.filter(edition=edition).prefetch_related("nominees"))
         approval_ballots = _approval_ballot_counts(edition, categories)
         counts = _choice_counts(edition, categories)
         profiles = _ranked_profiles(edition, categories)
-        ballots_counted = Ballot.objects.filter(edition=edition, status=BallotStatus.COUNTED).count()
+        ballots_counted = Ballot.objects.counted().filter(edition=edition).count()
     results = []
     for category in categories:
-        candidates = [n.pk for n in sorted(category.nominees.all(), key=lambda n: (n.order, n.pk)) if n.active]
+        candidates = [n.pk for n in category.nominees.all() if n.active]
         first: TallyResult | None = None
         if category.method == VotingMethod.PLURALITY:
             result = plurality(counts.get(category.pk, {}), candidates)

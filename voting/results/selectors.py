@@ -178,13 +178,7 @@ def edition_results(edition: Edition, *, is_preview: bool) -> EditionResults:
     """The current release's standings for every category, in three queries."""
     state = ResultsState.objects.select_related("current_release").filter(edition=edition).first()
     release = state.current_release if state else None
-    results = (
-        CategoryResult.objects.filter(release=release)
-        .select_related("category")
-        .order_by("category__order", "category_id")
-        if release
-        else []
-    )
+    results = CategoryResult.objects.filter(release=release).select_related("category") if release else []
     nominees = {n.pk: n for n in Nominee.objects.filter(category__edition=edition)}
     categories = []
     for result in results:

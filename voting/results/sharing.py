@@ -79,7 +79,7 @@ def edition_share_image(request: HttpRequest, edition_slug: str) -> HttpResponse
     def draw() -> HttpResponse:
         edition, found = results.visible_results(request.user, edition_slug)
         if found is None:
-            rows = [ShareRow(c.title, None) for c in edition.categories.order_by("order", "id")]
+            rows = [ShareRow(c.title, None) for c in edition.categories.all()]
             return _png(render_share_image(edition.name, "Community-voted awards", rows, _footer(edition, None)), None)
         rows = [
             ShareRow(f"{c.category.title}: {c.winners[0].label}", c.winners[0].share)

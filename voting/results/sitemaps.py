@@ -26,7 +26,7 @@ class CategoryResultsSitemap(Sitemap[Category]):
     def items(self) -> list[Category]:
         now = timezone.now()
         categories = Category.objects.filter(edition__is_public=True).select_related("edition")
-        return [c for c in categories.order_by("edition_id", "order", "pk") if c.edition.results_public_at(now)]
+        return [c for c in categories if c.edition.results_public_at(now)]
 
     def location(self, item: Category) -> str:
         return reverse("voting:category_results", args=[item.edition.slug, item.slug])

@@ -44,7 +44,7 @@ from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Coalesce, Lower, StrIndex, Substr
 
 from awards.models import Edition
-from voting.models import Ballot, BallotSource, BallotStatus
+from voting.models import Ballot, BallotSource, counted_ballot
 
 
 @cache
@@ -129,7 +129,7 @@ def _flagged(edition: Edition) -> "QuerySet[Ballot]":
 def suspicious_clusters(edition: Edition) -> list[Cluster]:
     """Groups of at least PODIUM_CLUSTER_MIN_BALLOTS flagged ballots, largest first (two queries)."""
     minimum = settings.PODIUM_CLUSTER_MIN_BALLOTS
-    counted = Count("pk", filter=Q(status=BallotStatus.COUNTED))
+    counted = Count("pk", filter=counted_ballot())
     by_network = (
         _flagged(edition)
         .filter(Q(same_block__gte=minimum))

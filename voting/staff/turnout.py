@@ -95,7 +95,8 @@ def edition_turnout(edition: Edition) -> Turnout:
     )
     counted = totals["ballots"] - totals["invalidated"]
     answered = dict(
-        Vote.objects.filter(ballot__edition=edition, ballot__status=BallotStatus.COUNTED)
+        Vote.objects.of_counted_ballots()
+        .filter(ballot__edition=edition)
         .values("category")
         .annotate(n=Count("ballot", distinct=True))
         .values_list("category", "n")
@@ -104,7 +105,7 @@ def edition_turnout(edition: Edition) -> Turnout:
         CategoryCompletion(
             c.title, answered.get(c.pk, 0), round(100 * answered.get(c.pk, 0) / counted) if counted else 0
         )
-        for c in edition.categories.order_by("order", "id")
+        for c in edition.categories.all()
     ]
     step, bars, peak = _bars(edition)
     return Turnout(
