@@ -19,10 +19,7 @@ class TokenAuth(HttpBearer):
     """`Authorization: Bearer pdm_…`: a member's personal API token (create one on the account page)."""
 
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        user = user_for_api_token(token.strip())
-        if user is None:
-            raise ApiError(401, "invalid_token", "This API token is unknown or has been revoked.")
-        return user
+        return _member_for_token(token.strip())
 
 
 class SessionAuth(APIKeyCookie):
@@ -49,11 +46,20 @@ def api_viewer(request: HttpRequest) -> User | AnonymousUser:
 
     A presented but unknown or revoked token is refused rather than silently ignored.
     """
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() == "bearer":
-        user = user_for_api_token(token.strip())
-        if user is None:
-            raise ApiError(401, "invalid_token", "This API token is unknown or has been revoked.")
-        return user
-    return request.user
+    token = bearer_token(request)
+    if token is None:
+        return request.user
+    return _member_for_token(token)
+
+
+def bearer_token(request: HttpRequest) -> str | None:
+    """The token of an `Authorization: Bearer …` header (None when there is none, or it is empty)."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+def _member_for_token(token: str) -> User:
+    user = user_for_api_token(token)
+    if user is None:
+        raise ApiError(401, "invalid_token", "This API token is unknown or has been revoked.")
+    return user

@@ -2,27 +2,21 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import services
+from accounts.access import member_of
 from accounts.forms import ApiTokenForm
-from accounts.models import ApiToken, User
-
-
-def _member(request: HttpRequest) -> User:
-    if not isinstance(request.user, User):
-        raise PermissionDenied
-    return request.user
+from accounts.models import ApiToken
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def api_tokens(request: HttpRequest) -> HttpResponse:
     """List the member's tokens; create one and show its key this once (it is not stored)."""
-    member = _member(request)
+    member = member_of(request.user)
     form = ApiTokenForm(request.POST or None)
     new_key, status = "", 200
     if request.method == "POST" and form.is_valid():
@@ -45,7 +39,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def revoke_api_token(request: HttpRequest, token_id: int) -> HttpResponse:
-    if services.revoke_api_token(user=_member(request), token_id=token_id):
+    if services.revoke_api_token(user=member_of(request.user), token_id=token_id):
         messages.success(request, "The token is revoked: requests that use it are now refused.")
     else:
         messages.error(request, "That token was not found or is already revoked.")

@@ -4,7 +4,6 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -13,7 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.access import member_of
 from awards.forms import NomineeCsvForm, ReasonForm
 from awards.models import Category, Edition, Nomination, NominationStatus, Nominee
 from awards.nominations import (
@@ -24,12 +23,6 @@ from awards.nominations import (
     undo_review,
 )
 from awards.services import ImportRejected, import_nominees_csv
-
-
-def _staff(request: HttpRequest) -> User:
-    if not isinstance(request.user, User):
-        raise PermissionDenied
-    return request.user
 
 
 class CategoryInline(admin.TabularInline[Category, Edition]):
@@ -216,7 +209,7 @@ class NominationAdmin(admin.ModelAdmin[Nomination]):
 
     @admin.action(description="Approve as new nominees", permissions=["review"])
     def approve_selected(self, request: HttpRequest, queryset: QuerySet[Nomination]) -> None:
-        by = _staff(request)
+        by = member_of(request.user)
 
         def review(nomination: Nomination) -> str:
             nominee = approve_nomination(nomination=nomination, by=by)
@@ -228,7 +221,7 @@ class NominationAdmin(admin.ModelAdmin[Nomination]):
     def reject_selected(self, request: HttpRequest, queryset: QuerySet[Nomination]) -> HttpResponse | None:
         form = ReasonForm(request.POST if "apply" in request.POST else None)
         if form.is_bound and form.is_valid():
-            by, reason = _staff(request), form.cleaned_data["reason"]
+            by, reason = member_of(request.user), form.cleaned_data["reason"]
 
             def review(nomination: Nomination) -> str:
                 reject_nomination(nomination=nomination, reason=reason, by=by)
@@ -249,7 +242,7 @@ class NominationAdmin(admin.ModelAdmin[Nomination]):
         category = Category.objects.get(pk=categories.pop())
         form = NomineeChoiceForm(category, request.POST if "apply" in request.POST else None)
         if form.is_bound and form.is_valid():
-            by, into = _staff(request), form.cleaned_data["nominee"]
+            by, into = member_of(request.user), form.cleaned_data["nominee"]
 
             def review(nomination: Nomination) -> str:
                 merge_nomination(nomination=nomination, into=into, by=by)
@@ -268,7 +261,7 @@ class NominationAdmin(admin.ModelAdmin[Nomination]):
 
     @admin.action(description="Undo review (back to pending)", permissions=["review"])
     def undo_selected(self, request: HttpRequest, queryset: QuerySet[Nomination]) -> None:
-        by = _staff(request)
+        by = member_of(request.user)
 
         def review(nomination: Nomination) -> str:
             undo_review(nomination=nomination, by=by)

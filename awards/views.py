@@ -1,13 +1,12 @@
 from allauth.account.decorators import verified_email_required
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.models import User
+from accounts.access import member_of
 from awards import nominations, selectors
 from awards.forms import NominationForm
 from awards.models import Nomination, Nominee
@@ -54,12 +53,6 @@ def category_detail(request: HttpRequest, edition_slug: str, category_slug: str)
     return render(request, "awards/category_detail.html", context)
 
 
-def _member(request: HttpRequest) -> User:
-    if not isinstance(request.user, User):
-        raise PermissionDenied
-    return request.user
-
-
 @verified_email_required  # type: ignore[untyped-decorator]
 @require_http_methods(["GET", "POST"])
 def nominate(request: HttpRequest, edition_slug: str) -> HttpResponse:
@@ -69,7 +62,7 @@ def nominate(request: HttpRequest, edition_slug: str) -> HttpResponse:
     existing = None
     if request.method == "POST" and form.is_valid():
         try:
-            nomination = nominations.suggest_nominee(member=_member(request), **form.cleaned_data)
+            nomination = nominations.suggest_nominee(member=member_of(request.user), **form.cleaned_data)
         except nominations.NominationRefused as refused:
             form.add_error(None, refused.message)
             existing = refused.existing
@@ -96,7 +89,7 @@ def support_nomination(request: HttpRequest, nomination_id: int) -> HttpResponse
         category__edition__in=selectors.editions_visible_to(request.user),
     )
     try:
-        added = nominations.support_nomination(member=_member(request), nomination=nomination)
+        added = nominations.support_nomination(member=member_of(request.user), nomination=nomination)
     except nominations.NominationRefused as refused:
         messages.error(request, refused.message)
     else:
@@ -107,5 +100,5 @@ def support_nomination(request: HttpRequest, nomination_id: int) -> HttpResponse
 
 @login_required
 def my_nominations(request: HttpRequest) -> HttpResponse:
-    mine = selectors.nominations_of(_member(request))
+    mine = selectors.nominations_of(member_of(request.user))
     return render(request, "awards/nominations/mine.html", {"nominations": mine})

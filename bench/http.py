@@ -236,7 +236,7 @@ def make_members(count: int, directory: Path) -> Path:
 def ballot_body(directory: Path) -> Path:
     """The full demo ballot: a choice in every category, as the ballot page's form posts it."""
     edition = Edition.objects.get(slug=OPEN_EDITION)
-    fields: list[tuple[str, str]] = [("csrfmiddlewaretoken", CSRF), ("version", "0"), ("step", "submit")]
+    fields: list[tuple[str, str]] = [("csrfmiddlewaretoken", CSRF), ("version", "0")]
     for category in edition.categories.order_by("order"):
         nominees = list(category.nominees.filter(active=True).order_by("order").values_list("pk", flat=True))
         if category.method == VotingMethod.PLURALITY:
@@ -252,7 +252,7 @@ def ballot_body(directory: Path) -> Path:
 
 def _post_ballot(base: str, cookie: str, body: bytes) -> int:
     request = urllib.request.Request(
-        f"{base}/editions/{OPEN_EDITION}/ballot/",
+        f"{base}/editions/{OPEN_EDITION}/ballot/submit/",
         data=body,
         headers={
             "Cookie": f"{cookie}; csrftoken={CSRF}",
@@ -494,7 +494,7 @@ def main(quick: bool = False) -> dict[str, Any]:
             report["expiring"] = expiring_entries(base, 2 * seconds, None)
             stack.start_worker()
             used = 1
-            ballot_url = f"{base}/editions/{OPEN_EDITION}/ballot/"
+            ballot_url = f"{base}/editions/{OPEN_EDITION}/ballot/submit/"
             for conns in (16, 64):
                 share = cookies[used : used + 3000]
                 used += len(share)
@@ -562,7 +562,7 @@ def freshness_main(seconds: int = 40) -> dict[str, Any]:
             fresh = Freshness(stack.base, cookies[:200], body_path.read_bytes(), pause=0.25)
             fresh.start()
             result = wrk(
-                f"{stack.base}/editions/{OPEN_EDITION}/ballot/",
+                f"{stack.base}/editions/{OPEN_EDITION}/ballot/submit/",
                 connections=16,
                 seconds=seconds,
                 script="ballot.lua",

@@ -14,6 +14,7 @@ from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI, Swagger
 from ninja.throttling import SimpleRateThrottle
 
+from accounts.api_auth import bearer_token
 from awards.api import router as awards_router
 from config.api_errors import error_body, install_error_handlers
 from voting.ballots.api import router as ballots_router
@@ -56,10 +57,8 @@ class TokenThrottle(_SettingsThrottle):
     setting = "PODIUM_API_RATE_LIMIT_TOKEN"
 
     def get_cache_key(self, request: HttpRequest) -> str | None:
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            return None
-        return f"api-rl:token:{hashlib.sha256(token.strip().encode()).hexdigest()}"
+        token = bearer_token(request)
+        return f"api-rl:token:{hashlib.sha256(token.encode()).hexdigest()}" if token else None
 
 
 class _Docs(Swagger):

@@ -1,4 +1,4 @@
-"""One error shape for every 4xx answer of the JSON API.
+"""One error shape for every 4xx answer of the JSON API (and its 503 "try again").
 
     {"error": {"code": "not_found", "message": "No such edition.", "fields": {}}}
 
@@ -8,9 +8,12 @@ field (dotted path) to its problems.
 
 from typing import Any
 
+from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
+
+from config.database import TRY_AGAIN, forget_broken_connection
 
 
 class ErrorBody(Schema):
@@ -94,6 +97,12 @@ def install_error_handlers(api: NinjaAPI) -> None:
         if exc.wait is not None:
             response["Retry-After"] = str(max(1, int(-(-exc.wait // 1))))
         return response
+
+    @api.exception_handler(OperationalError)
+    @api.exception_handler(InterfaceError)
+    def database_lost(request: HttpRequest, exc: DatabaseError) -> HttpResponse:
+        forget_broken_connection()  # nothing was stored; the error page runs on a fresh connection
+        return respond(request, 503, error_body("try_again", TRY_AGAIN))
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:

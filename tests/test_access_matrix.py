@@ -97,6 +97,8 @@ MATRIX: list[tuple[str, Expect]] = [
     ("/editions/draft/results.json", _staff_only(200, 404)),
     ("/editions/nope/", dict.fromkeys(ROLES, 404)),
     (f"/editions/{OPEN}/ballot/", {**dict.fromkeys(ROLES, 200), "anonymous": (302, LOGIN)}),
+    (f"/editions/{OPEN}/ballot/submit/", {**dict.fromkeys(ROLES, 405), "anonymous": (302, LOGIN)}),
+    (f"/editions/{OPEN}/ballot/edit/", {**dict.fromkeys(ROLES, 405), "anonymous": (302, LOGIN)}),
     (
         f"/editions/{OPEN}/ballot/done/",
         {**dict.fromkeys(ROLES, (302, f"/editions/{OPEN}/ballot/")), "anonymous": (302, LOGIN), "member": 200},
@@ -150,7 +152,8 @@ def test_no_member_reaches_another_members_ballot(world: dict[str, User | None])
     "make_request",
     [
         lambda c: c.get("/accounts/logout/"),
-        lambda c: c.get(f"/editions/{OPEN}/ballot/?step=submit&version=0"),
+        lambda c: c.get(f"/editions/{OPEN}/ballot/?version=0"),
+        lambda c: c.get(f"/editions/{OPEN}/ballot/submit/?version=0"),
         lambda c: c.get("/receipts/?code=PDM-AAAA-BBBB-CCCC-DDDD"),
     ],
 )
@@ -165,6 +168,7 @@ def test_no_get_changes_state(world: dict[str, User | None], make_request: Calla
 
 STATE_CHANGING_FORMS = [
     f"/editions/{OPEN}/ballot/",
+    f"/editions/{OPEN}/ballot/submit/",
     "/receipts/",
     "/accounts/logout/",
     "/accounts/email/",
@@ -182,7 +186,7 @@ def test_every_state_changing_form_needs_a_csrf_token(world: dict[str, User | No
     client = Client(enforce_csrf_checks=True)
     client.force_login(world["staff"])
     before = list(Ballot.objects.order_by("pk").values_list("pk", "version", "status"))
-    response = client.post(url, {"step": "submit", "version": "0", "action": "invalidate_selected"})
+    response = client.post(url, {"version": "0", "action": "invalidate_selected"})
     assert response.status_code == 403
     assert "403_csrf.html" in [t.name for t in response.templates]
     assert list(Ballot.objects.order_by("pk").values_list("pk", "version", "status")) == before

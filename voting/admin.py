@@ -13,7 +13,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 
-from accounts.models import User
+from accounts.access import member_of
 from awards.forms import ReasonForm
 from awards.models import Edition
 from voting.models import Ballot, BallotAudit, EditionAudit, Vote
@@ -64,11 +64,6 @@ def ask_reason_then(
         "extra_hidden": extra_hidden or [],
     }
     return TemplateResponse(request, "admin/voting/ask_reason.html", context)
-
-
-def _staff(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)  # noqa: S101 - the admin only admits staff accounts
-    return request.user
 
 
 class SignalFilter(admin.SimpleListFilter):
@@ -157,7 +152,7 @@ class BallotAdmin(ReadOnlyAdmin):
         return TemplateResponse(request, "admin/voting/ballot/clusters.html", context)
 
     def _invalidate_cluster(self, request: HttpRequest, edition: Edition, ids: list[int]) -> HttpResponse | None:
-        by = _staff(request)
+        by = member_of(request.user)
 
         def apply(reason: str) -> ModerationOutcome:
             return invalidate_ballots(ballot_ids=ids, reason=reason, by=by)
@@ -201,7 +196,7 @@ class BallotAdmin(ReadOnlyAdmin):
     @admin.action(description="Invalidate selected ballots…", permissions=["moderate"])
     def invalidate_selected(self, request: HttpRequest, queryset: QuerySet[Ballot]) -> HttpResponse | None:
         ids = list(queryset.values_list("pk", flat=True))
-        by = _staff(request)
+        by = member_of(request.user)
 
         def apply(reason: str) -> ModerationOutcome:
             return invalidate_ballots(ballot_ids=ids, reason=reason, by=by)
@@ -213,7 +208,7 @@ class BallotAdmin(ReadOnlyAdmin):
     @admin.action(description="Restore selected ballots…", permissions=["moderate"])
     def restore_selected(self, request: HttpRequest, queryset: QuerySet[Ballot]) -> HttpResponse | None:
         ids = list(queryset.values_list("pk", flat=True))
-        by = _staff(request)
+        by = member_of(request.user)
 
         def apply(reason: str) -> ModerationOutcome:
             return restore_ballots(ballot_ids=ids, reason=reason, by=by)

@@ -9,6 +9,8 @@ app_name = "voting"
 
 urlpatterns = [
     path("editions/<slug:edition_slug>/ballot/", ballot_views.ballot, name="ballot"),
+    path("editions/<slug:edition_slug>/ballot/edit/", ballot_views.ballot_edit, name="ballot_edit"),
+    path("editions/<slug:edition_slug>/ballot/submit/", ballot_views.ballot_submit, name="ballot_submit"),
     path("editions/<slug:edition_slug>/ballot/done/", ballot_views.ballot_done, name="ballot_done"),
     path("receipts/", ballot_views.receipt_check, name="receipt_check"),
     path("notifications/opt-out/<str:token>/", notification_views.opt_out, name="opt_out"),

@@ -19,7 +19,7 @@ BALLOT_SUBMIT_QUERIES = 15  # the session is read through the cache (cached_db)
 
 
 def _full_ballot(edition) -> dict[str, object]:
-    data: dict[str, object] = {"version": "0", "step": "submit"}
+    data: dict[str, object] = {"version": "0"}
     for category in edition.categories.all():
         nominees = list(category.nominees.order_by("order").values_list("pk", flat=True))
         if category.method == VotingMethod.PLURALITY:
@@ -34,7 +34,7 @@ def _full_ballot(edition) -> dict[str, object]:
 
 def _submit_queries(client: Client, edition) -> int:
     client.force_login(UserFactory())
-    url = reverse("voting:ballot", kwargs={"edition_slug": edition.slug})
+    url = reverse("voting:ballot_submit", kwargs={"edition_slug": edition.slug})
     data = _full_ballot(edition)
     with CaptureQueriesContext(connection) as captured:
         response = client.post(url, data)

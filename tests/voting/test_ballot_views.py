@@ -2,6 +2,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from awards.models import Nominee
 from tests.factories import UserFactory
 from tests.voting.conftest import category, nominee_ids
 from voting.ballots.selectors import selections_of
@@ -14,8 +15,12 @@ def _url(edition) -> str:
     return reverse("voting:ballot", kwargs={"edition_slug": edition.slug})
 
 
-def _post_data(edition, *, version=0, fund=0, wallet=(0, 2), chain=((2, 1), (0, 2)), step="submit") -> dict:
-    data = {"version": str(version), "step": step}
+def _submit_url(edition) -> str:
+    return reverse("voting:ballot_submit", kwargs={"edition_slug": edition.slug})
+
+
+def _post_data(edition, *, version=0, fund=0, wallet=(0, 2), chain=((2, 1), (0, 2))) -> dict:
+    data = {"version": str(version)}
     fund_ids, wallet_ids, chain_ids = (
         nominee_ids(edition, "fund"),
         nominee_ids(edition, "wallet"),
@@ -49,7 +54,7 @@ def test_ballot_page_shows_every_category_with_its_widget(client: Client, editio
 
 def test_review_step_shows_summary_and_stores_nothing(client: Client, edition) -> None:
     client.force_login(UserFactory())
-    response = client.post(_url(edition), _post_data(edition, step="review"))
+    response = client.post(_url(edition), _post_data(edition))  # step 1 → review
     assert response.status_code == 200
     assert [s.nominees for s in response.context["summary"]] == [
         ["fund-0"],
@@ -63,7 +68,7 @@ def test_review_step_shows_summary_and_stores_nothing(client: Client, edition) -
 def test_submit_stores_ballot_and_shows_receipt(client: Client, edition) -> None:
     voter = UserFactory()
     client.force_login(voter)
-    response = client.post(_url(edition), _post_data(edition))
+    response = client.post(_submit_url(edition), _post_data(edition))
     assert response.status_code == 302
     assert response["Location"] == reverse("voting:ballot_done", kwargs={"edition_slug": edition.slug})
     ballot = Ballot.objects.get(voter=voter)
@@ -81,7 +86,7 @@ def test_submit_stores_ballot_and_shows_receipt(client: Client, edition) -> None
 
 def test_review_posts_back_exactly_what_was_reviewed(client: Client, edition) -> None:
     client.force_login(UserFactory())
-    review = client.post(_url(edition), _post_data(edition, step="review"))
+    review = client.post(_url(edition), _post_data(edition))  # step 1 → review
     hidden = dict(review.context["form"].resubmission_fields())
     chain = category(edition, "chain").pk
     ids = nominee_ids(edition, "chain")
@@ -101,7 +106,7 @@ def test_review_posts_back_exactly_what_was_reviewed(client: Client, edition) ->
 )
 def test_form_errors_appear_next_to_the_category(client: Client, edition, change, field, message) -> None:
     client.force_login(UserFactory())
-    response = client.post(_url(edition), _post_data(edition, **change))
+    response = client.post(_submit_url(edition), _post_data(edition, **change))
     assert response.status_code == 400
     assert response.context["form"].errors[f"category-{category(edition, field).pk}"] == [message]
     assert Ballot.objects.count() == 0
@@ -142,9 +147,9 @@ def test_category_of_another_edition_is_refused(client: Client, edition) -> None
 
 def test_replayed_form_after_change_shows_current_choices(client: Client, edition) -> None:
     client.force_login(UserFactory())
-    client.post(_url(edition), _post_data(edition))
-    client.post(_url(edition), _post_data(edition, version=1, fund=1))
-    response = client.post(_url(edition), _post_data(edition, version=1, fund=2))
+    client.post(_submit_url(edition), _post_data(edition))
+    client.post(_submit_url(edition), _post_data(edition, version=1, fund=1))
+    response = client.post(_submit_url(edition), _post_data(edition, version=1, fund=2))
     assert response.status_code == 409
     assert "Your ballot was changed after this page was loaded" in response.content.decode()
     fund = category(edition, "fund").pk
@@ -155,7 +160,7 @@ def test_replayed_form_after_change_shows_current_choices(client: Client, editio
 def test_missing_csrf_token_is_refused(edition) -> None:
     client = Client(enforce_csrf_checks=True)
     client.force_login(UserFactory())
-    response = client.post(_url(edition), _post_data(edition))
+    response = client.post(_submit_url(edition), _post_data(edition))
     assert response.status_code == 403
     assert Ballot.objects.count() == 0
 
@@ -166,7 +171,7 @@ def test_unverified_member_is_sent_to_verify(client: Client, edition) -> None:
     response = client.get(_url(edition))
     assert response.status_code == 200
     assert "account/verified_email_required.html" in [t.name for t in response.templates]
-    response = client.post(_url(edition), _post_data(edition))
+    response = client.post(_submit_url(edition), _post_data(edition))
     assert Ballot.objects.count() == 0
 
 
@@ -181,7 +186,7 @@ def test_closed_edition_shows_the_closed_message_and_refuses(client: Client, edi
     client.force_login(UserFactory())
     page = client.get(_url(edition))
     assert page.context["closed_message"].startswith("Voting in Open Awards closed on")
-    response = client.post(_url(edition), _post_data(edition))
+    response = client.post(_submit_url(edition), _post_data(edition))
     assert response.status_code == 400
     assert Ballot.objects.count() == 0
 
@@ -190,7 +195,7 @@ def test_submissions_are_rate_limited_per_member(client: Client, edition, settin
     settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "submit_ballot": "2/m/user"}
     voter = UserFactory()
     client.force_login(voter)
-    statuses = [client.post(_url(edition), _post_data(edition, version=v)).status_code for v in range(3)]
+    statuses = [client.post(_submit_url(edition), _post_data(edition, version=v, fund=v)).status_code for v in range(3)]
     assert statuses == [302, 302, 429]
     assert Ballot.objects.get().version == 2
 
@@ -198,7 +203,7 @@ def test_submissions_are_rate_limited_per_member(client: Client, edition, settin
 def test_receipt_check_shows_status_to_anyone_and_choices_only_to_owner(client: Client, edition) -> None:
     owner = UserFactory()
     client.force_login(owner)
-    client.post(_url(edition), _post_data(edition))
+    client.post(_submit_url(edition), _post_data(edition))
     code = Ballot.objects.get().receipts.get().code
     own = client.post(reverse("voting:receipt_check"), {"code": code.lower()})
     assert own.status_code == 200
@@ -217,9 +222,9 @@ def test_receipt_check_shows_status_to_anyone_and_choices_only_to_owner(client: 
 
 def test_old_receipt_reports_the_later_change(client: Client, edition) -> None:
     client.force_login(UserFactory())
-    client.post(_url(edition), _post_data(edition))
+    client.post(_submit_url(edition), _post_data(edition))
     old = Ballot.objects.get().receipts.get().code
-    client.post(_url(edition), _post_data(edition, version=1, fund=1))
+    client.post(_submit_url(edition), _post_data(edition, version=1, fund=1))
     response = Client().post(reverse("voting:receipt_check"), {"code": old})
     assert response.context["result"].changed_at == Ballot.objects.get().updated_at
 
@@ -232,7 +237,7 @@ def test_unknown_receipt_is_a_404_with_a_message(client: Client) -> None:
     ]
 
 
-@pytest.mark.parametrize("rank", ["²", "1.5", "one", " 1x"])
+@pytest.mark.parametrize("rank", ["²", "1.5", "one", " 1x", "\u0661", "\uff13"])
 def test_ranks_that_are_not_whole_numbers_are_refused(client: Client, edition, rank: str) -> None:
     """Found by the fuzz test: "²" passes str.isdigit() but is no number."""
     client.force_login(UserFactory())
@@ -242,5 +247,50 @@ def test_ranks_that_are_not_whole_numbers_are_refused(client: Client, edition, r
     assert response.status_code == 400
     assert response.context["form"].errors[f"category-{category(edition, 'chain').pk}"] == [
         "Ranks are whole numbers from 1 to 3."
+    ]
+    assert Ballot.objects.count() == 0
+
+
+def _chain_field(edition) -> str:
+    return f"category-{category(edition, 'chain').pk}"
+
+
+def test_a_rank_for_a_withdrawn_nominee_is_refused_not_dropped(client: Client, edition) -> None:
+    client.force_login(UserFactory())
+    chain = nominee_ids(edition, "chain")
+    Nominee.objects.filter(pk=chain[1]).update(active=False)
+    withdrawn = Nominee.objects.get(pk=chain[1])
+    data = _post_data(edition, chain=((0, 1),))
+    data[f"{_chain_field(edition)}-{chain[1]}"] = "2"
+    response = client.post(_submit_url(edition), data)
+    assert response.status_code == 400
+    assert response.context["form"].errors[_chain_field(edition)] == [
+        f"{withdrawn.name} has been withdrawn from Best chain."
+    ]
+    assert Ballot.objects.count() == 0
+
+
+@pytest.mark.parametrize("posted_id", ["999999", "abc", "\u0661\u0662"])
+def test_a_rank_for_an_unknown_or_other_category_nominee_is_refused(client: Client, edition, posted_id: str) -> None:
+    client.force_login(UserFactory())
+    other_category_nominee = str(nominee_ids(edition, "fund")[0])
+    posted = other_category_nominee if posted_id == "abc" else posted_id
+    data = _post_data(edition, chain=((0, 1),))
+    data[f"{_chain_field(edition)}-{posted}"] = "2"
+    response = client.post(_submit_url(edition), data)
+    assert response.status_code == 400
+    assert response.context["form"].errors[_chain_field(edition)] == [f"“{posted}” is not a nominee in Best chain."]
+    assert Ballot.objects.count() == 0
+
+
+@pytest.mark.parametrize("posted_id", ["\u0661", "\uff13"])
+def test_nominee_ids_in_non_ascii_digits_are_refused(client: Client, edition, posted_id: str) -> None:
+    client.force_login(UserFactory())
+    data = _post_data(edition)
+    data[f"category-{category(edition, 'fund').pk}"] = posted_id
+    response = client.post(_submit_url(edition), data)
+    assert response.status_code == 400
+    assert response.context["form"].errors[f"category-{category(edition, 'fund').pk}"] == [
+        f"“{posted_id}” is not a nominee in Best fund."
     ]
     assert Ballot.objects.count() == 0

@@ -78,7 +78,8 @@ def test_ballot_page_says_why_before_the_member_fills_it(edition, client: Client
     assert "open to members with an e-mail address at example.org" in page.content.decode()
     assert b"Review my ballot" not in page.content
     fund = category(edition, "fund")
-    posted = client.post(url, {"version": 0, f"category-{fund.pk}": nominee_ids(edition, "fund")[0], "step": "submit"})
+    submit = reverse("voting:ballot_submit", args=[edition.slug])
+    posted = client.post(submit, {"version": 0, f"category-{fund.pk}": nominee_ids(edition, "fund")[0]})
     assert posted.status_code == 400
     assert not Ballot.objects.exists()
 

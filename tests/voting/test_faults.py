@@ -1,5 +1,6 @@
 """Faults on real services: a vote the server acknowledged is never lost."""
 
+import json
 import os
 import signal
 import time
@@ -11,6 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.services import create_api_token
 from config.celery import app
 from tests.factories import UserFactory
 from tests.voting.conftest import category, nominee_ids
@@ -24,7 +26,6 @@ ROOT = Path(__file__).resolve().parents[2]
 def _ballot_post(edition, fund_index: int = 0) -> dict[str, str]:
     return {
         "version": "0",
-        "step": "submit",
         f"category-{category(edition, 'fund').pk}": str(nominee_ids(edition, "fund")[fund_index]),
     }
 
@@ -84,7 +85,7 @@ def test_broker_down_ballots_are_still_accepted_and_the_leaderboard_catches_up(
         client = Client()
         client.force_login(UserFactory())
         started = time.monotonic()
-        response = client.post(reverse("voting:ballot", args=[edition.slug]), _ballot_post(edition, index))
+        response = client.post(reverse("voting:ballot_submit", args=[edition.slug]), _ballot_post(edition, index))
         timings.append(time.monotonic() - started)
         assert response.status_code == 302
     print(f"ballot requests with the broker down took {', '.join(f'{t:.2f}' for t in timings)} s")
@@ -110,7 +111,7 @@ def test_cache_down_pages_render_and_votes_are_stored(edition, settings, client:
     assert client.get(reverse("voting:results", args=[edition.slug])).status_code == 200
     assert client.get(edition.get_absolute_url()).status_code == 200
     client.force_login(UserFactory())
-    response = client.post(reverse("voting:ballot", args=[edition.slug]), _ballot_post(edition))
+    response = client.post(reverse("voting:ballot_submit", args=[edition.slug]), _ballot_post(edition))
     assert response.status_code == 302
     assert Ballot.objects.filter(edition=edition).count() == 1
 
@@ -127,9 +128,44 @@ def test_database_connection_lost_mid_submission_shows_try_again_and_saves_nothi
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(kill_on_vote_insert):
-        response = client.post(reverse("voting:ballot", args=[edition.slug]), _ballot_post(edition))
+        response = client.post(reverse("voting:ballot_submit", args=[edition.slug]), _ballot_post(edition))
     assert response.status_code == 503
     assert "temporary server problem. Nothing was changed" in response.content.decode()
+    connection.close()
+    assert Ballot.objects.count() == 0
+    assert Vote.objects.count() == 0
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_database_connection_lost_mid_api_submission_is_a_503_in_the_error_shape(edition, client: Client) -> None:
+    member = UserFactory()
+    _, key = create_api_token(user=member, name="fault test")
+    fund = category(edition, "fund")
+    body = {"version": 0, "selections": {fund.slug: [nominee_ids(edition, "fund")[0]]}}
+
+    def kill_on_vote_insert(execute, sql, params, many, context):
+        if sql.startswith('INSERT INTO "voting_vote"'):
+            with _admin_connection() as admin:
+                admin.execute("SELECT pg_terminate_backend(%s)", [connection.connection.info.backend_pid])
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(kill_on_vote_insert):
+        response = client.put(
+            f"/api/v1/editions/{edition.slug}/ballot",
+            json.dumps(body),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {key}",
+        )
+    assert response.status_code == 503
+    assert response.json() == {
+        "error": {
+            "code": "try_again",
+            "message": "We could not store this because of a temporary server problem. "
+            "Nothing was changed: please try again.",
+            "fields": {},
+        }
+    }
     connection.close()
     assert Ballot.objects.count() == 0
     assert Vote.objects.count() == 0

@@ -86,6 +86,18 @@ def test_double_submission_of_the_same_content_is_a_quiet_success(edition) -> No
     assert Ballot.objects.get().version == 1
 
 
+def test_resubmitting_the_same_choices_with_the_current_version_is_a_quiet_no_op(
+    edition, django_capture_on_commit_callbacks
+) -> None:
+    voter = UserFactory()
+    first = submit_ballot(voter=voter, edition=edition, selections=_full(edition), expected_version=0)
+    with django_capture_on_commit_callbacks() as callbacks:
+        again = submit_ballot(voter=voter, edition=edition, selections=_full(edition), expected_version=1)
+    assert (again.changed, again.receipt) == (False, first.receipt)
+    assert (Ballot.objects.get().version, Receipt.objects.count()) == (1, 1)
+    assert callbacks == []  # no recompute asked for
+
+
 @pytest.mark.parametrize(
     ("build", "key", "message"),
     [

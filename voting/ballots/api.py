@@ -12,6 +12,7 @@ from ninja import Field, Router, Schema
 from ninja.errors import Throttled
 from ninja.responses import codes_4xx
 
+from accounts.access import member_of
 from accounts.api_auth import MEMBER_AUTH
 from accounts.models import User
 from accounts.ratelimit import within_rate_limit
@@ -97,13 +98,6 @@ def _ballot_document(edition: Edition, page: selectors.BallotPage) -> dict[str, 
     }
 
 
-def _member(request: HttpRequest) -> User:
-    user = request.auth  # type: ignore[attr-defined]
-    if not isinstance(user, User):
-        raise ApiError(401, "not_authenticated", "Log in or send a personal API token.")
-    return user
-
-
 @router.get(
     "/editions/{edition_slug}/ballot",
     response={200: BallotOut, codes_4xx: ErrorOut},
@@ -111,7 +105,7 @@ def _member(request: HttpRequest) -> User:
     summary="Your ballot",
 )
 def my_ballot(request: HttpRequest, edition_slug: str) -> Any:
-    member = _member(request)
+    member = member_of(request.auth)  # type: ignore[attr-defined]
     edition = get_edition_for(member, edition_slug)
     return _ballot_document(edition, selectors.ballot_page(member, edition))
 
@@ -148,7 +142,7 @@ def submit_ballot(request: HttpRequest, edition_slug: str, payload: BallotIn) ->
     Categories are keyed by slug; a missing or empty category is an abstention. `version`
     must be the one you read (0 for a first ballot), otherwise 409 `stale`.
     """
-    member = _member(request)
+    member = member_of(request.auth)  # type: ignore[attr-defined]
     edition = get_edition_for(member, edition_slug)
     _rate_limited(request, "submit_ballot", member)
     ids = dict(edition.categories.values_list("slug", "id"))

@@ -14,6 +14,11 @@ from voting.ballots.rules import BallotRules, CategoryRule, check_category, chec
 FIELD_PREFIX = "category-"
 
 
+def _is_ascii_number(text: str) -> bool:
+    """Only 0-9: `int()` also reads Arabic-Indic or fullwidth digits, which no rank select or nominee id sends."""
+    return text.isascii() and text.isdigit()
+
+
 def field_name(category_id: int) -> str:
     return f"{FIELD_PREFIX}{category_id}"
 
@@ -35,8 +40,19 @@ class RankWidget(forms.Widget):
         super().__init__()
         self.nominees = list(nominees)
 
-    def value_from_datadict(self, data: Any, files: Any, name: str) -> dict[int, str]:
-        return {nid: str(data.get(f"{name}-{nid}", "")).strip() for nid, _ in self.nominees}
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> dict[int | str, str]:
+        """Every posted rank of this category, also for nominees the page did not offer.
+
+        A rank for a withdrawn, unknown or other-category nominee is kept (keyed by what was
+        posted) so the field refuses it with the category's message instead of dropping it.
+        """
+        ranks: dict[int | str, str] = {nid: "" for nid, _ in self.nominees}
+        prefix = f"{name}-"
+        for key in data:
+            if key.startswith(prefix):
+                suffix = key[len(prefix) :]
+                ranks[int(suffix) if _is_ascii_number(suffix) else suffix] = str(data.get(key, "")).strip()
+        return ranks
 
     def get_context(self, name: str, value: Any, attrs: Any) -> dict[str, Any]:
         context = super().get_context(name, value, attrs)
@@ -63,20 +79,24 @@ class NomineesField(forms.Field):
         for raw in value if isinstance(value, list | tuple) else [value]:
             if raw in ("", None):
                 continue
-            try:
-                chosen.append(int(raw))
-            except (TypeError, ValueError):
-                raise forms.ValidationError(f"“{str(raw)[:40]}” is not a nominee in {self.rule.title}.") from None
+            if not _is_ascii_number(str(raw)):
+                raise forms.ValidationError(f"“{str(raw)[:40]}” is not a nominee in {self.rule.title}.")
+            chosen.append(int(raw))
         return chosen
 
-    def _from_ranks(self, raw_ranks: Mapping[int, str]) -> list[int]:
+    def _from_ranks(self, raw_ranks: Mapping[int | str, str]) -> list[int]:
         ranks: dict[int, int] = {}
         for nominee_id, raw in raw_ranks.items():
             if raw == "":
                 continue
-            if not raw.isdecimal():  # int() accepts exactly these; "²" is a digit but not decimal
+            if not isinstance(nominee_id, int):
+                raise forms.ValidationError(f"“{nominee_id[:40]}” is not a nominee in {self.rule.title}.")
+            if not _is_ascii_number(raw):
                 raise forms.ValidationError(f"Ranks are whole numbers from 1 to {self.rule.limit}.")
             ranks[nominee_id] = int(raw)
+        offered = check_category(self.rule, [n for n in ranks if n not in self.rule.active_nominees])
+        if offered:
+            raise forms.ValidationError(offered)
         ordered, problems = order_by_ranks(ranks, self.rule.limit)
         if problems:
             raise forms.ValidationError(problems)

@@ -126,9 +126,11 @@ def _store(
             client_network=network_block(client_ip),
             content_digest=_digest(rules, clean),
         )
+    elif selections_of(ballot) == clean:
+        # The stored ballot already says this (a double click, a replayed form, a resubmission
+        # of the same choices): a quiet success, with no new version, receipt or recompute.
+        return StoredBallot(ballot, ballot.receipts.get(ballot_version=ballot.version), changed=False)
     elif ballot.version != expected_version:
-        if selections_of(ballot) == clean:
-            return StoredBallot(ballot, ballot.receipts.get(ballot_version=ballot.version), changed=False)
         raise BallotRejected.general(BallotRejected.STALE, STALE_MESSAGE)
     else:
         ballot.votes.all().delete()

@@ -1,124 +1,144 @@
-import logging
+"""The web ballot: choose (step 1), review (step 2), submit (step 3), done; and receipt checks.
+
+Each step is its own view; the edition's rules decide what is valid (`voting.ballots.rules`),
+`submit_ballot` stores.
+"""
+
+from dataclasses import dataclass
 
 from allauth.account.decorators import verified_email_required
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.access import member_of
 from accounts.models import User
 from accounts.ratelimit import within_rate_limit
 from awards.models import Edition
 from awards.selectors import get_edition_for
+from config.database import LOST_CONNECTION, TRY_AGAIN, forget_broken_connection
 from voting.ballots import rules, selectors, services
 from voting.ballots.forms import BallotForm, ReceiptForm
 from voting.ballots.rules import answered_categories
 
-
-def _member(request: HttpRequest) -> User:
-    """The logged-in member (the view's decorator has already sent anyone else away)."""
-    if not isinstance(request.user, User):
-        raise PermissionDenied
-    return request.user
-
-
-logger = logging.getLogger(__name__)
-
 TOO_FAST = "You are submitting ballots too quickly. Wait a minute, then submit again: your choices are kept below."
-DATABASE_TROUBLE = (
-    "We could not store your ballot because of a temporary server problem. Nothing was changed: "
-    "your choices are kept below, please submit again."
-)
+DATABASE_TROUBLE = f"{TRY_AGAIN} Your choices are kept below."
 RECEIPT_TOO_FAST = "Too many receipt checks from your network. Wait a minute and try again."
+
+
+@dataclass
+class _Ballot:
+    """One member's ballot in one edition, with the form bound to what they posted."""
+
+    member: User
+    edition: Edition
+    page: selectors.BallotPage
+    form: BallotForm
+    closed: rules.BallotRejected | None  # outside the window, or not eligible
+
+
+def _load(request: HttpRequest, edition_slug: str) -> _Ballot:
+    member = member_of(request.user)
+    edition = get_edition_for(member, edition_slug)
+    page = selectors.ballot_page(member, edition)
+    initial = BallotForm.initial_for(page.selections, page.rules, page.version)
+    form = BallotForm(page.rules, request.POST or None, initial=initial)
+    now = timezone.now()
+    closed = rules.voting_window_problem(edition, now) or rules.eligibility_problem(member, edition, now)
+    return _Ballot(member, edition, page, form, closed)
 
 
 @verified_email_required
 @require_http_methods(["GET", "POST"])
 def ballot(request: HttpRequest, edition_slug: str) -> HttpResponse:
-    edition = get_edition_for(request.user, edition_slug)
-    page = selectors.ballot_page(_member(request), edition)
-    form = BallotForm(
-        page.rules, request.POST or None, initial=BallotForm.initial_for(page.selections, page.rules, page.version)
-    )
-    now, member = timezone.now(), _member(request)
-    # Outside the window, or not eligible: the page says why, before the member fills anything in.
-    closed = rules.voting_window_problem(edition, now) or rules.eligibility_problem(member, edition, now)
-    if request.method == "GET" or closed or not form.is_valid():
-        return _ballot_page(request, edition, page, form, closed=closed, status=200 if request.method == "GET" else 400)
-    if request.POST.get("step") == "edit":
-        return _ballot_page(request, edition, page, form, status=200)
-    if request.POST.get("step") != "submit":
-        return _review_page(request, edition, page, form)
-    if not within_rate_limit(request, "submit_ballot", user=request.user):
-        form.add_error(None, TOO_FAST)
-        return _ballot_page(request, edition, page, form, status=429)
+    """Step 1, choosing; posting the choices moves on to the review (nothing is stored yet)."""
+    current = _load(request, edition_slug)
+    if request.method == "GET" or current.closed or not current.form.is_valid():
+        return _ballot_page(request, current, status=200 if request.method == "GET" else 400)
+    return _review_page(request, current)
+
+
+@verified_email_required
+@require_POST
+def ballot_edit(request: HttpRequest, edition_slug: str) -> HttpResponse:
+    """Back from the review to step 1, with the choices under review filled in."""
+    current = _load(request, edition_slug)
+    return _ballot_page(request, current, status=200 if current.form.is_valid() else 400)
+
+
+@verified_email_required
+@require_POST
+def ballot_submit(request: HttpRequest, edition_slug: str) -> HttpResponse:
+    """Step 3: store the reviewed ballot, or show step 1 again with what stands in the way."""
+    current = _load(request, edition_slug)
+    if current.closed or not current.form.is_valid():
+        return _ballot_page(request, current, status=400)
+    if not within_rate_limit(request, "submit_ballot", user=current.member):
+        current.form.add_error(None, TOO_FAST)
+        return _ballot_page(request, current, status=429)
     try:
         services.submit_ballot(
-            voter=_member(request),
-            edition=edition,
-            selections=form.selections,
-            expected_version=form.cleaned_data["version"],
+            voter=current.member,
+            edition=current.edition,
+            selections=current.form.selections,
+            expected_version=current.form.cleaned_data["version"],
             client_ip=request.META.get("REMOTE_ADDR"),
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
-            rules=page.rules,
+            rules=current.page.rules,
         )
-    except (OperationalError, InterfaceError):
-        # The database went away mid-transaction: nothing was stored. Drop the broken
-        # connection so the page below can be rendered on a fresh one.
-        connection.close()
-        form.add_error(None, DATABASE_TROUBLE)
-        return _ballot_page(request, edition, page, form, status=503)
+    except LOST_CONNECTION:
+        forget_broken_connection()
+        current.form.add_error(None, DATABASE_TROUBLE)
+        return _ballot_page(request, current, status=503)
     except rules.BallotRejected as rejected:
-        if rejected.code == rules.BallotRejected.STALE:
-            fresh = selectors.ballot_page(_member(request), edition)
-            form = BallotForm(fresh.rules, initial=BallotForm.initial_for(fresh.selections, fresh.rules, fresh.version))
-            return _ballot_page(request, edition, fresh, form, notice=rules.STALE_MESSAGE, status=409)
-        form.show_rejection(rejected.problems)
-        return _ballot_page(request, edition, page, form, status=409 if rejected.code != "invalid" else 400)
-    return redirect("voting:ballot_done", edition_slug=edition.slug)
+        return _rejected_page(request, current, rejected)
+    return redirect("voting:ballot_done", edition_slug=current.edition.slug)
 
 
-def _ballot_page(
-    request: HttpRequest,
-    edition: Edition,
-    page: selectors.BallotPage,
-    form: BallotForm,
-    *,
-    status: int,
-    closed: rules.BallotRejected | None = None,
-    notice: str = "",
-) -> HttpResponse:
+def _rejected_page(request: HttpRequest, current: _Ballot, rejected: rules.BallotRejected) -> HttpResponse:
+    if rejected.code == rules.BallotRejected.STALE:
+        fresh = selectors.ballot_page(current.member, current.edition)
+        form = BallotForm(fresh.rules, initial=BallotForm.initial_for(fresh.selections, fresh.rules, fresh.version))
+        refreshed = _Ballot(current.member, current.edition, fresh, form, None)
+        return _ballot_page(request, refreshed, notice=rules.STALE_MESSAGE, status=409)
+    current.form.show_rejection(rejected.problems)
+    return _ballot_page(request, current, status=400 if rejected.code == rules.BallotRejected.INVALID else 409)
+
+
+def _ballot_page(request: HttpRequest, current: _Ballot, *, status: int, notice: str = "") -> HttpResponse:
+    form, page = current.form, current.page
     selections = form.selections if form.is_bound and form.is_valid() else page.selections
     context = {
-        "edition": edition,
+        "edition": current.edition,
         "page": page,
         "form": form,
         "notice": notice,
-        "closed_message": closed.problems[None][0] if closed else "",
+        "closed_message": current.closed.problems[None][0] if current.closed else "",
         "answered": answered_categories(selections),
         "total": len(page.rules.categories),
     }
     return render(request, "voting/ballot.html", context, status=status)
 
 
-def _review_page(request: HttpRequest, edition: Edition, page: selectors.BallotPage, form: BallotForm) -> HttpResponse:
+def _review_page(request: HttpRequest, current: _Ballot) -> HttpResponse:
+    selections = current.form.selections
     context = {
-        "edition": edition,
-        "form": form,
-        "summary": selectors.summarise(page.rules, form.selections),
-        "answered": answered_categories(form.selections),
-        "total": len(page.rules.categories),
+        "edition": current.edition,
+        "form": current.form,
+        "summary": selectors.summarise(current.page.rules, selections),
+        "answered": answered_categories(selections),
+        "total": len(current.page.rules.categories),
     }
     return render(request, "voting/review.html", context)
 
 
 @login_required
 def ballot_done(request: HttpRequest, edition_slug: str) -> HttpResponse:
-    edition = get_edition_for(request.user, edition_slug)
-    page = selectors.ballot_page(_member(request), edition)
+    member = member_of(request.user)
+    edition = get_edition_for(member, edition_slug)
+    page = selectors.ballot_page(member, edition)
     if page.ballot is None:
         return redirect("voting:ballot", edition_slug=edition.slug)
     summary = selectors.summarise(page.rules, page.selections)

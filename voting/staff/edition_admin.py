@@ -17,7 +17,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
-from accounts.models import User
+from accounts.access import member_of
 from awards.admin import EditionAdmin
 from awards.models import Edition
 from voting.results.cache import forget_cached_results
@@ -32,12 +32,6 @@ OPERATIONS = {
     "open_voting_selected": ("Open voting now", "Voting in {name} is open."),
     "close_voting_selected": ("Close voting now", "Voting in {name} is closed."),
 }
-
-
-def _staff(request: HttpRequest) -> User:
-    if not isinstance(request.user, User):
-        raise PermissionDenied
-    return request.user
 
 
 class EditionOperationsAdmin(EditionAdmin):
@@ -64,7 +58,7 @@ class EditionOperationsAdmin(EditionAdmin):
         """Run an operation on each selected edition, reporting each outcome."""
         for edition in queryset:
             try:
-                operation(edition=edition, by=_staff(request))
+                operation(edition=edition, by=member_of(request.user))
             except (OperationRefused, ValidationError) as refusal:
                 self.message_user(request, "; ".join(getattr(refusal, "messages", [str(refusal)])), messages.ERROR)
             else:
