@@ -49,9 +49,6 @@ class EditionQuerySet(models.QuerySet["Edition"]):
     def public(self) -> "EditionQuerySet":
         return self.filter(is_public=True)
 
-    def voting_open_at(self, now: datetime) -> "EditionQuerySet":
-        return self.filter(voting_opens_at__lte=now, voting_closes_at__gt=now)
-
 
 class Edition(models.Model):
     name = models.CharField(max_length=120)
