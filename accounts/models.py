@@ -8,9 +8,16 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
 
+from accounts.addresses import normalize_email
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
+
+    @classmethod
+    def normalize_email(cls, email: str | None) -> str:
+        """The address's one stored form (accounts.addresses); used by create_user and User.clean."""
+        return normalize_email(email) if email else ""
 
     def _create_user(self, email: str, password: str | None, **extra: Any) -> "User":
         if not email:

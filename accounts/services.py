@@ -4,6 +4,7 @@ from allauth.account.models import EmailAddress
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.addresses import normalize_email
 from accounts.models import ApiToken, User, hash_api_token
 
 
@@ -12,6 +13,7 @@ def ensure_verified_user(*, email: str, password: str | None, is_staff: bool = F
 
     Used by the demo loader; `password=None` leaves the account without a usable password.
     """
+    email = normalize_email(email)
     with transaction.atomic():
         user, _ = User.objects.get_or_create(email=email)
         user.is_staff = user.is_superuser = is_staff

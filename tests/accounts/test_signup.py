@@ -153,3 +153,55 @@ def test_admin_login_uses_the_rate_limited_allauth_form(client: Client, settings
         client.post(response["Location"], {"login": "x@example.com", "password": "x"}).status_code for _ in range(3)
     ]
     assert statuses[-1] == 429
+
+
+def _sign_up(client: Client, email: str):
+    return client.post(reverse("account_signup"), {"email": email, "password1": PASSWORD, "password2": PASSWORD})
+
+
+@pytest.mark.parametrize("spelling", ["alice@ｓｅｃ.test", "ＡＬＩＣＥ@sec.test", "alice@SEC。test"])
+def test_one_mailbox_one_account_a_second_spelling_reaches_the_owner(client: Client, spelling: str) -> None:
+    """The same mailbox typed differently is the taken address: no second account, the owner is told."""
+    UserFactory(email="alice@sec.test")
+    response = _sign_up(client, spelling)
+    assert response["Location"] == reverse("account_email_verification_sent")
+    assert list(User.objects.values_list("email", flat=True)) == ["alice@sec.test"]
+    assert [(m.to, m.subject) for m in mail.outbox] == [(["alice@sec.test"], "[Podium] Account Already Exists")]
+
+
+@pytest.mark.parametrize(
+    ("spelling", "named"),
+    [
+        ("alice@sec.test\u200b", "U+200B ZERO WIDTH SPACE"),
+        ("alice@se\u200cc.test", "U+200C ZERO WIDTH NON-JOINER"),
+        ("ali\u200bce@sec.test", "U+200B ZERO WIDTH SPACE"),
+        ("alice@se\u00adc.test", "U+00AD SOFT HYPHEN"),
+        ("\u202ealice@sec.test", "U+202E RIGHT-TO-LEFT OVERRIDE"),
+    ],
+)
+def test_one_mailbox_one_account_invisible_characters_are_refused(client: Client, spelling: str, named: str) -> None:
+    UserFactory(email="alice@sec.test")
+    response = _sign_up(client, spelling)
+    assert response.status_code == 200
+    assert response.context["form"].errors["email"] == [
+        f"The e-mail address contains an invisible character ({named}). Type it again without it."
+    ]
+    assert list(User.objects.values_list("email", flat=True)) == ["alice@sec.test"]
+    assert EmailAddress.objects.count() == 1
+
+
+def test_one_mailbox_one_account_adding_another_spelling_never_verifies(client: Client) -> None:
+    owner = UserFactory(email="alice@sec.test")
+    other = UserFactory(email="mallory@sec.test")
+    client.force_login(other)
+    client.post(reverse("account_email"), {"action_add": "", "email": "alice@ｓｅｃ.test"})
+    invisible = client.post(reverse("account_email"), {"action_add": "", "email": "alice@sec.test\u200b"})
+    assert invisible.context["form"].errors["email"] == [
+        "The e-mail address contains an invisible character (U+200B ZERO WIDTH SPACE). Type it again without it."
+    ]
+    # Enumeration protection: allauth files the address unverified, in its one stored form, and it
+    # can never be verified while the owner holds it.
+    added = EmailAddress.objects.get(user=other, email__startswith="alice")
+    assert (added.email, added.verified, added.can_set_verified()) == ("alice@sec.test", False, False)
+    assert EmailAddress.objects.filter(user=other).count() == 2
+    assert EmailAddress.objects.get(user=owner).verified is True
