@@ -2,7 +2,7 @@ from typing import Any
 
 from django import forms
 
-from awards.models import Category, Edition
+from awards.models import Category, Edition, validate_visible_name
 
 MAX_CSV_BYTES = 1_000_000
 
@@ -27,7 +27,9 @@ class NominationForm(forms.Form):
     """A member's suggestion: which category, who, and why."""
 
     category = forms.ModelChoiceField(queryset=Category.objects.none(), empty_label="Choose a category")
-    name = forms.CharField(max_length=120, help_text="The company, project or person you suggest.")
+    name = forms.CharField(
+        max_length=120, validators=[validate_visible_name], help_text="The company, project or person you suggest."
+    )
     product_name = forms.CharField(max_length=160, required=False, label="Product or fund")
     link = forms.URLField(required=False, assume_scheme="https", label="Link")
     why = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=2000, label="Why they deserve it")

@@ -1,5 +1,6 @@
 """Editions, their categories and nominees: what staff curate and visitors browse."""
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
@@ -10,6 +11,8 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
+
+from config.text import refuse_invisible_characters, strip_invisible_characters
 
 
 class Phase(models.TextChoices):
@@ -217,9 +220,14 @@ class NomineeQuerySet(models.QuerySet["Nominee"]):
         return self.filter(active=True)
 
 
+def validate_visible_name(name: str) -> None:
+    """Refuse zero-width, soft-hyphen, bidi and control characters: two names that look alike must be alike."""
+    refuse_invisible_characters(name, what="The name")
+
+
 class Nominee(models.Model):
     category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="nominees")
-    name = models.CharField(max_length=120)
+    name = models.CharField(max_length=120, validators=[validate_visible_name])
     product_name = models.CharField(max_length=160, blank=True)
     ticker = models.CharField(max_length=16, blank=True)
     description = models.TextField(blank=True)
@@ -245,8 +253,11 @@ class Nominee(models.Model):
 
 
 def fold_name(name: str) -> str:
-    """A name as duplicates are compared: spacing collapsed, case folded ("  Black  Rock" → "black rock")."""
-    return " ".join(name.split()).casefold()
+    """A name as duplicates are compared: compatibility forms unified (NFKC: fullwidth letters are
+    letters), invisible characters dropped, case folded, spacing collapsed ("  Black  Rock" → "black rock").
+    """
+    text = strip_invisible_characters(unicodedata.normalize("NFKC", name))
+    return " ".join(unicodedata.normalize("NFKC", text.casefold()).split())
 
 
 class NominationStatus(models.TextChoices):
@@ -264,7 +275,7 @@ class Nomination(models.Model):
     """
 
     category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="nominations")
-    name = models.CharField(max_length=120)
+    name = models.CharField(max_length=120, validators=[validate_visible_name])
     name_key = models.CharField(max_length=120, editable=False, help_text="The name folded for duplicate checks.")
     product_name = models.CharField(max_length=160, blank=True)
     link = models.URLField(blank=True)

@@ -8,12 +8,21 @@ from datetime import datetime
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import User
-from awards.models import Category, Nomination, NominationStatus, NominationSupport, Nominee, fold_name
+from awards.models import (
+    Category,
+    Nomination,
+    NominationStatus,
+    NominationSupport,
+    Nominee,
+    fold_name,
+    validate_visible_name,
+)
 
 
 class NominationRefused(Exception):
@@ -45,12 +54,17 @@ def suggest_nominee(
     """Store a member's suggestion while the edition's nominations window is open.
 
     Refused (NominationRefused) outside the window, without a verified address, beyond
-    PODIUM_NOMINATIONS_PER_CATEGORY suggestions by this member in this category, or when
-    the name (case and spacing folded) is already a nominee or a suggestion there; then
-    `existing` points at it. Locks the member's row so two tabs cannot pass the limit.
+    PODIUM_NOMINATIONS_PER_CATEGORY suggestions by this member in this category, for a
+    name with invisible characters, or when the name (compatibility forms, case and spacing
+    folded) is already a nominee or a suggestion there; then `existing` points at it. Locks
+    the member's row so two tabs cannot pass the limit.
     """
     now = timezone.now()
     _check_member_may_nominate(member, category, now)
+    try:
+        validate_visible_name(name)
+    except ValidationError as invisible:
+        raise NominationRefused(invisible.messages[0]) from None
     if not fold_name(name):
         raise NominationRefused("Give the nominee's name.")
     nominee = existing_nominee(category, name)

@@ -51,6 +51,17 @@ def test_duplicate_points_at_the_existing_suggestion_with_a_support_button(clien
     assert existing.supports.count() == 2
 
 
+def test_a_name_with_an_invisible_character_gets_a_form_error(client: Client, nominating_category) -> None:
+    suggest_nominee(member=UserFactory(), category=nominating_category, name="BlackRock", why="x")
+    client.force_login(UserFactory())
+    response = client.post(_url(nominating_category), _form(nominating_category, "Black\u200bRock"))
+    assert response.status_code == 400
+    assert response.context["form"].errors["name"] == [
+        "The name contains an invisible character (U+200B ZERO WIDTH SPACE). Type it again without it."
+    ]
+    assert list(Nomination.objects.values_list("name", flat=True)) == ["BlackRock"]
+
+
 def test_duplicate_of_a_nominee_links_to_it(client: Client, nominating_category) -> None:
     client.force_login(UserFactory())
     response = client.post(_url(nominating_category), _form(nominating_category, "LEDGER"))

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.utils import timezone
 
@@ -26,7 +27,17 @@ def _suggest(category, name: str, member=None) -> Nomination:
 
 
 @pytest.mark.parametrize(
-    ("raw", "folded"), [("  Black   Rock ", "black rock"), ("TREZOR", "trezor"), ("Straße", "strasse")]
+    ("raw", "folded"),
+    [
+        ("  Black   Rock ", "black rock"),
+        ("TREZOR", "trezor"),
+        ("Straße", "strasse"),
+        ("ＢｌａｃｋＲｏｃｋ", "blackrock"),
+        ("Black\u200bRock", "blackrock"),
+        ("Black\u00adRock", "blackrock"),
+        ("Black\u3000Rock", "black rock"),
+        ("ﬁdelity", "fidelity"),
+    ],
 )
 def test_fold_name(raw: str, folded: str) -> None:
     assert fold_name(raw) == folded
@@ -98,6 +109,46 @@ def test_duplicate_suggestion_points_at_the_existing_one(nominating_category) ->
         "Bit Box has already been suggested in Best Wallet. You can support that suggestion instead."
     )
     assert Nomination.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("first", "spelling"),
+    [("BlackRock", "ＢｌａｃｋＲｏｃｋ"), ("BlackRock", "blackrock"), ("Black Rock", "BLACK\u3000ROCK")],
+)
+def test_a_compatibility_spelling_of_a_suggestion_is_the_same_suggestion(
+    nominating_category, first: str, spelling: str
+) -> None:
+    existing = _suggest(nominating_category, first)
+    with pytest.raises(NominationRefused) as refused:
+        _suggest(nominating_category, spelling)
+    assert refused.value.existing == existing
+    assert Nomination.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("spelling", "named"),
+    [
+        ("Black\u200bRock", "U+200B ZERO WIDTH SPACE"),
+        ("Black\u00adRock", "U+00AD SOFT HYPHEN"),
+        ("Black\u202eRock", "U+202E RIGHT-TO-LEFT OVERRIDE"),
+        ("Led\u200dger", "U+200D ZERO WIDTH JOINER"),
+    ],
+)
+def test_a_name_with_invisible_characters_is_refused(nominating_category, spelling: str, named: str) -> None:
+    _suggest(nominating_category, "BlackRock")
+    with pytest.raises(NominationRefused) as refused:
+        _suggest(nominating_category, spelling)
+    assert refused.value.message == f"The name contains an invisible character ({named}). Type it again without it."
+    assert list(Nomination.objects.values_list("name", flat=True)) == ["BlackRock"]
+
+
+def test_staff_cannot_store_a_nominee_name_with_invisible_characters(nominating_category) -> None:
+    nominee = Nominee(category=nominating_category, name="Tre\u200bzor")
+    with pytest.raises(ValidationError) as refused:
+        nominee.full_clean()
+    assert refused.value.message_dict["name"] == [
+        "The name contains an invisible character (U+200B ZERO WIDTH SPACE). Type it again without it."
+    ]
 
 
 def test_database_refuses_a_folded_duplicate(nominating_category) -> None:
