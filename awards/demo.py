@@ -4,8 +4,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from awards.edition_file import parse_edition_file
 from awards.models import Edition
 from awards.services import import_edition
 
@@ -26,6 +25,6 @@ def _with_open_voting(document: dict[str, Any], now: datetime) -> dict[str, Any]
 
 def load_demo_editions(*, now: datetime) -> tuple[Edition, Edition]:
     """Load (or refresh) the closed, published 2024 edition and the open 2025 edition."""
-    closed = import_edition(document=yaml.safe_load(CLOSED_EDITION_FILE.read_text(encoding="utf-8")))
-    open_document = _with_open_voting(yaml.safe_load(OPEN_EDITION_FILE.read_text(encoding="utf-8")), now)
+    closed = import_edition(document=parse_edition_file(CLOSED_EDITION_FILE.read_bytes()))
+    open_document = _with_open_voting(parse_edition_file(OPEN_EDITION_FILE.read_bytes()), now)
     return closed, import_edition(document=open_document)

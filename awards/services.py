@@ -12,10 +12,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.dateparse import parse_datetime
 from django.utils.text import slugify
 
-from awards.models import Category, Edition, Nominee, ResultsVisibility, VotingMethod
+from awards.edition_file import CategorySpec, EditionSpec, NomineeSpec, Spec, validate_document
+from awards.models import Category, Edition, Nominee, fold_name
 
 
 @dataclass(frozen=True)
@@ -122,10 +122,6 @@ def import_nominees_csv(*, category: Category, text: str) -> list[Nominee]:
 
 # --- Editions from a JSON/YAML document -----------------------------------------------------
 
-EDITION_FIELDS = {"name", "slug", "description", "public", "results_visibility", "nominations", "voting", "published"}
-CATEGORY_FIELDS = {"title", "slug", "intro", "method", "max_choices", "nominees"}
-NOMINEE_FIELDS = {"name", "product_name", "ticker", "description", "website", "active"}
-
 
 class _Collector:
     def __init__(self) -> None:
@@ -138,52 +134,23 @@ class _Collector:
         for message in _messages(error):
             self.add(where, message)
 
-    def mapping(self, where: str, value: Any, allowed: set[str]) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            self.add(where, "must be a mapping of fields")
-            return {}
-        for key in sorted(set(value) - allowed):
-            self.add(where, f"unknown field “{key}” (allowed: {', '.join(sorted(allowed))})")
-        return value
-
-    def when(self, where: str, value: Any) -> Any:
-        if value is None:
-            return None
-        # YAML parses timestamps itself; JSON gives strings.
-        parsed = value if hasattr(value, "tzinfo") else parse_datetime(str(value))
-        if parsed is None or parsed.tzinfo is None:
-            self.add(where, f"“{value}” is not an ISO 8601 date-time with a time zone (e.g. 2024-12-01T00:00:00Z)")
-            return None
-        return parsed
-
-    def window(self, where: str, value: Any) -> tuple[Any, Any]:
-        if value is None:
-            return None, None
-        window = self.mapping(where, value, {"opens", "closes"})
-        if window and not {"opens", "closes"} <= set(window):
-            self.add(where, "needs both “opens” and “closes”")
-        return self.when(f"{where}.opens", window.get("opens")), self.when(f"{where}.closes", window.get("closes"))
+    def known_fields(self, where: str, spec: Spec) -> None:
+        for key in spec.unknown_fields():
+            self.add(where, f"unknown field “{key}” (allowed: {spec.allowed_fields()})")
 
 
-def _apply_edition(doc: dict[str, Any], check: _Collector) -> Edition | None:
-    data = check.mapping("edition", doc.get("edition"), EDITION_FIELDS)
-    if not data:
-        if "edition" not in doc:
-            check.add("edition", "is required")
-        return None
-    nominations_open, nominations_close = check.window("edition.nominations", data.get("nominations"))
-    if data.get("voting") is None:
-        check.add("edition.voting", "is required (opens and closes)")
-    voting_open, voting_close = check.window("edition.voting", data.get("voting"))
-    slug = data.get("slug") or slugify(str(data.get("name", "")))
+def _apply_edition(spec: EditionSpec, check: _Collector) -> Edition | None:
+    check.known_fields("edition", spec)
+    slug = spec.slug or slugify(spec.name)
     edition = Edition.objects.filter(slug=slug).first() or Edition(slug=slug)
-    edition.name = str(data.get("name", ""))
-    edition.description = str(data.get("description", ""))
-    edition.is_public = bool(data.get("public", True))
-    edition.results_visibility = data.get("results_visibility", ResultsVisibility.AFTER_CLOSE)
-    edition.nominations_open_at, edition.nominations_close_at = nominations_open, nominations_close
-    edition.voting_opens_at, edition.voting_closes_at = voting_open, voting_close
-    edition.published_at = check.when("edition.published", data.get("published"))
+    edition.name, edition.description = spec.name, spec.description or ""
+    edition.is_public = spec.public
+    edition.results_visibility = spec.results_visibility
+    nominations = spec.nominations
+    edition.nominations_open_at = nominations.opens if nominations else None
+    edition.nominations_close_at = nominations.closes if nominations else None
+    edition.voting_opens_at, edition.voting_closes_at = spec.voting.opens, spec.voting.closes
+    edition.published_at = spec.published
     try:
         edition.full_clean()
     except ValidationError as error:
@@ -193,25 +160,22 @@ def _apply_edition(doc: dict[str, Any], check: _Collector) -> Edition | None:
     return edition
 
 
-def _apply_nominees(category: Category, items: Any, where: str, check: _Collector) -> None:
-    if not isinstance(items, list) or not items:
-        check.add(where, "must be a non-empty list of nominees")
-        return
+def _apply_nominees(category: Category, specs: list[NomineeSpec], where: str, check: _Collector) -> None:
     seen: set[str] = set()
-    existing = {n.name.casefold(): n for n in category.nominees.all()} if category.pk else {}
-    for order, item in enumerate(items, start=1):
+    existing = {fold_name(n.name): n for n in category.nominees.all()} if category.pk else {}
+    for order, spec in enumerate(specs, start=1):
         here = f"{where}[{order - 1}]"
-        data = check.mapping(here, item, NOMINEE_FIELDS)
-        name = str(data.get("name", "")).strip()
-        if name.casefold() in seen:
+        check.known_fields(here, spec)
+        name = spec.name.strip()
+        if fold_name(name) in seen:
             check.add(here, f"“{name}” appears twice in this category")
             continue
-        seen.add(name.casefold())
-        nominee = existing.get(name.casefold()) or Nominee(category=category)
+        seen.add(fold_name(name))
+        nominee = existing.get(fold_name(name)) or Nominee(category=category)
         nominee.name = name
         for field in ("product_name", "ticker", "description", "website"):
-            setattr(nominee, field, str(data.get(field) or ""))
-        nominee.order, nominee.active = order, bool(data.get("active", True))
+            setattr(nominee, field, getattr(spec, field) or "")
+        nominee.order, nominee.active = order, spec.active
         try:
             nominee.full_clean()
         except ValidationError as error:
@@ -220,48 +184,46 @@ def _apply_nominees(category: Category, items: Any, where: str, check: _Collecto
         nominee.save()
 
 
-def _apply_categories(edition: Edition, items: Any, check: _Collector) -> None:
-    if not isinstance(items, list) or not items:
-        check.add("categories", "must be a non-empty list")
-        return
+def _apply_categories(edition: Edition, specs: list[CategorySpec], check: _Collector) -> None:
     seen: set[str] = set()
-    for order, item in enumerate(items, start=1):
+    for order, spec in enumerate(specs, start=1):
         where = f"categories[{order - 1}]"
-        data = check.mapping(where, item, CATEGORY_FIELDS)
-        slug = str(data.get("slug") or slugify(str(data.get("title", ""))))
+        check.known_fields(where, spec)
+        slug = spec.slug or slugify(spec.title)
         if slug in seen:
             check.add(where, f"slug “{slug}” is used twice")
             continue
         seen.add(slug)
         category = edition.categories.filter(slug=slug).first() or Category(edition=edition, slug=slug)
-        category.title, category.intro = str(data.get("title", "")), str(data.get("intro", ""))
-        category.method = data.get("method", VotingMethod.PLURALITY)
-        category.max_choices, category.order = data.get("max_choices"), order
+        category.title, category.intro = spec.title, spec.intro or ""
+        category.method, category.max_choices, category.order = spec.method, spec.max_choices, order
         try:
             category.full_clean()
         except ValidationError as error:
             check.add_validation(where, error)
             continue
         category.save()
-        _apply_nominees(category, data.get("nominees"), f"{where}.nominees", check)
+        _apply_nominees(category, spec.nominees, f"{where}.nominees", check)
 
 
 def import_edition(*, document: Any) -> Edition:
     """Create or update an edition, its categories and nominees from a parsed document.
 
-    Matching is by edition slug, category slug and nominee name (case-insensitive), so a
-    second load of the same file changes nothing. The document format is described in
-    README.md ("Defining an edition in a file"). Raises ImportRejected listing every
+    The document is first checked against the declared schema (awards/edition_file.py:
+    every value's type, strictly, so `"false"` is not a boolean), then each part against
+    the models' rules. Matching is by edition slug, category slug and nominee name
+    (folded), so a second load of the same file changes nothing. The format is described
+    in README.md ("Defining an edition in a file"). Raises ImportRejected listing every
     problem, with its path in the document; in that case nothing is stored.
     """
+    spec, schema_problems = validate_document(document)
+    if spec is None:
+        raise ImportRejected([ImportProblem(where, message) for where, message in schema_problems])
     check = _Collector()
-    doc = check.mapping("(document)", document, {"edition", "categories"})
     with transaction.atomic():
-        edition = _apply_edition(doc, check) if doc else None
+        edition = _apply_edition(spec.edition, check)
         if edition is not None:
-            _apply_categories(edition, doc.get("categories"), check)
-        elif doc and "categories" not in doc:
-            check.add("categories", "is required")
+            _apply_categories(edition, spec.categories, check)
         if check.problems:
             transaction.set_rollback(True)
     if check.problems or edition is None:

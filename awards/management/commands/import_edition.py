@@ -1,20 +1,23 @@
 from pathlib import Path
 from typing import Any
 
-import yaml
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from awards.edition_file import MAX_EDITION_FILE_BYTES, EditionFileError, parse_edition_file
 from awards.services import ImportRejected, import_edition
 
 
 def read_edition_file(path: Path) -> Any:
-    """Parse a JSON or YAML edition file (JSON is YAML, so one parser reads both)."""
+    """The parsed document of a JSON or YAML edition file, never reading more than the size cap."""
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        with path.open("rb") as file:
+            raw = file.read(MAX_EDITION_FILE_BYTES + 1)
     except OSError as error:
         raise CommandError(f"cannot read {path}: {error.strerror}") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
-        raise CommandError(f"{path} is not valid JSON or YAML: {error}") from None
+    try:
+        return parse_edition_file(raw)
+    except EditionFileError as error:
+        raise CommandError(f"{path} {error}; nothing was loaded") from None
 
 
 class Command(BaseCommand):
