@@ -18,9 +18,13 @@ class NomineeCsvForm(forms.Form):
         if upload.size > MAX_CSV_BYTES:
             raise forms.ValidationError("The file is larger than 1 MB.")
         try:
-            return str(upload.read().decode("utf-8-sig"))
+            text = str(upload.read().decode("utf-8-sig"))
         except UnicodeDecodeError:
             raise forms.ValidationError("The file is not UTF-8 text. Save it as “CSV UTF-8” and try again.") from None
+        if "\x00" in text:  # no cell can hold NUL (PostgreSQL refuses it): say where, store nothing
+            line = text.count("\n", 0, text.index("\x00")) + 1
+            raise forms.ValidationError(f"Line {line} contains a NUL character; no cell can hold one.")
+        return text
 
 
 class NominationForm(forms.Form):

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "config.logs.RequestIdMiddleware",
     "config.health.HealthCheckMiddleware",  # early: probes skip host checks, redirects, sessions
+    "config.input_guard.RefuseNulMiddleware",  # before sessions: a NUL cookie never reaches a lookup
     "config.metrics.PrometheusMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -7,8 +7,11 @@ must mean "is the same". Ordinary whitespace (space, tab, newline) is not refuse
 """
 
 import unicodedata
+from typing import Annotated
 
 from django.core.exceptions import ValidationError
+from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
 
 INVISIBLE_CATEGORIES = frozenset({"Cf", "Cc"})
 
@@ -35,3 +38,15 @@ def refuse_invisible_characters(text: str, *, what: str) -> None:
 def strip_invisible_characters(text: str) -> str:
     """`text` without its invisible characters: for comparing what is already stored, never for new input."""
     return "".join(c for c in text if c.isspace() or unicodedata.category(c) not in INVISIBLE_CATEGORIES)
+
+
+def _refuse_nul(value: str) -> str:
+    if "\x00" in value:
+        # The message of Django's ProhibitNullCharactersValidator, which every form CharField runs.
+        raise PydanticCustomError("null_character", "Null characters are not allowed.")
+    return value
+
+
+# Text in a JSON API body: PostgreSQL cannot store NUL, so it is refused with the field's name
+# (the forms' CharField does the same for pages).
+ApiText = Annotated[str, AfterValidator(_refuse_nul)]

@@ -154,3 +154,21 @@ def test_csv_import_rejects_non_utf8(client: Client, category: object) -> None:
         "file": ["The file is not UTF-8 text. Save it as “CSV UTF-8” and try again."]
     }
     assert Nominee.objects.count() == 1
+
+
+def _nul_in_a_csv_cell_is_a_form_error(client: Client, category: object) -> None:
+    client.force_login(StaffFactory())
+    url = reverse("admin:awards_category_import_nominees", args=[category.pk])
+    upload = SimpleUploadedFile("n.csv", b"name,description\nGood,fine\nBad,with \x00 inside\n")
+    response = client.post(url, {"file": upload})
+    assert response.context["form"].errors == {"file": ["Line 3 contains a NUL character; no cell can hold one."]}
+    assert Nominee.objects.count() == 1
+
+
+def test_nul_in_a_csv_cell_is_a_form_error(client: Client, category: object) -> None:
+    _nul_in_a_csv_cell_is_a_form_error(client, category)
+
+
+@pytest.mark.postgres
+def test_nul_in_a_csv_cell_is_a_form_error_on_postgresql(client: Client, category: object) -> None:
+    _nul_in_a_csv_cell_is_a_form_error(client, category)

@@ -19,13 +19,14 @@ from accounts.ratelimit import within_rate_limit
 from awards.models import Edition
 from awards.selectors import get_edition_for
 from config.api_errors import ApiError, ErrorOut
+from config.text import ApiText
 from voting.ballots import rules, selectors, services
 
 router = Router(tags=["ballots"])
 
 
 class ReceiptIn(Schema):
-    code: str = Field(min_length=1, max_length=40, description="The receipt code, e.g. PDM-7KQ2-X9TF-4HWA-M3CE.")
+    code: ApiText = Field(min_length=1, max_length=40, description="The receipt code, e.g. PDM-7KQ2-X9TF-4HWA-M3CE.")
 
 
 class ReceiptOut(Schema):
@@ -69,12 +70,12 @@ class BallotOut(Schema):
     submitted_at: datetime | None
     updated_at: datetime | None
     receipt: str | None = Field(description="The receipt code of the current version.")
-    selections: dict[str, list[int]] = Field(description="Category slug to nominee ids (ranked: best first).")
+    selections: dict[ApiText, list[int]] = Field(description="Category slug to nominee ids (ranked: best first).")
 
 
 class BallotIn(Schema):
     version: int = Field(ge=0, le=1_000_000, description="The version you last read (0 for a first ballot).")
-    selections: dict[str, list[int]] = Field(
+    selections: dict[ApiText, list[int]] = Field(
         description="Category slug to nominee ids; ranked methods in order of preference; omit to abstain."
     )
 
