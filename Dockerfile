@@ -15,7 +15,7 @@ RUN pip install -r requirements.txt
 COPY . .
 # Static files are hashed and compressed at build time (whitenoise serves them); the
 # throwaway key only lets settings load for collectstatic.
-RUN DEBUG=0 SECRET_KEY=collectstatic-only ALLOWED_HOSTS=build python manage.py collectstatic --noinput -v0 \
+RUN DEBUG=0 SECRET_KEY=collectstatic-only-never-used-to-sign-anything-0123456789abcdef ALLOWED_HOSTS=build python manage.py collectstatic --noinput -v0 \
     && useradd --system --uid 10001 --home-dir /app podium
 
 USER podium

@@ -27,6 +27,13 @@ _DEV_SECRET_KEY = "podium-insecure-development-key-never-use-in-production"  # n
 SECRET_KEY = env_str("SECRET_KEY", _DEV_SECRET_KEY)
 if not DEBUG and SECRET_KEY == _DEV_SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
+# Django's own test of a weak key (check --deploy, security.W009), enforced at start-up: signed
+# cookies, password-reset links and the ballot digests all rest on this key.
+if not DEBUG and (len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure-")):
+    raise ImproperlyConfigured(
+        "SECRET_KEY is too weak for DEBUG=0: use at least 50 random characters (at least 5 different ones, "
+        "no 'django-insecure-' prefix), e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"
+    )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -290,8 +297,16 @@ PODIUM_RECOMPUTE_DELAY_SECONDS = env_int("PODIUM_RECOMPUTE_DELAY_SECONDS", 2, mi
 PODIUM_API_RATE_LIMIT_ADDRESS = env_str("PODIUM_API_RATE_LIMIT_ADDRESS", "300/m")
 PODIUM_API_RATE_LIMIT_TOKEN = env_str("PODIUM_API_RATE_LIMIT_TOKEN", "120/m")
 PODIUM_RESULTS_CACHE_SECONDS = env_int("PODIUM_RESULTS_CACHE_SECONDS", 300, minimum=0)
-# The demo staff account's password (printed by load_demo). Never load the demo in production.
-PODIUM_DEMO_STAFF_PASSWORD = env_str("PODIUM_DEMO_STAFF_PASSWORD", "podium-demo-staff")
+# load_demo creates a staff superuser. It runs by default only with DEBUG=1 and its published
+# password; with DEBUG=0 it needs PODIUM_DEMO_ALLOWED=1 and a password of your own.
+PODIUM_DEMO_ALLOWED = env_bool("PODIUM_DEMO_ALLOWED", DEBUG)
+PODIUM_DEMO_PUBLISHED_PASSWORD = "podium-demo-staff"  # noqa: S105 - printed by `make run`, in the README
+PODIUM_DEMO_STAFF_PASSWORD = env_str("PODIUM_DEMO_STAFF_PASSWORD", PODIUM_DEMO_PUBLISHED_PASSWORD if DEBUG else "")
+if not DEBUG and PODIUM_DEMO_ALLOWED and PODIUM_DEMO_STAFF_PASSWORD in ("", PODIUM_DEMO_PUBLISHED_PASSWORD):
+    raise ImproperlyConfigured(
+        "PODIUM_DEMO_ALLOWED=1 with DEBUG=0 needs PODIUM_DEMO_STAFF_PASSWORD set to a password of your own "
+        "(the demo's default is published)"
+    )
 
 # Staff tools (README, "What staff can do"). Fraud signals: ballots from one address block with
 # one user agent within this many minutes of each other, and identical ballots within a burst.

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 import pytest
 from allauth.account.models import EmailAddress
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import timezone
 
@@ -22,6 +22,36 @@ def test_load_demo_is_idempotent_and_prints_the_staff_login(capsys: pytest.Captu
     staff = User.objects.get(email="staff@podium.example")
     assert staff.is_staff and staff.check_password("podium-demo-staff")
     assert EmailAddress.objects.get(user=staff).verified is True
+
+
+def test_load_demo_refuses_in_production_and_creates_no_superuser(settings) -> None:
+    settings.PODIUM_DEMO_ALLOWED = False  # the default when DEBUG=0
+    with pytest.raises(CommandError) as refused:
+        call_command("load_demo")
+    assert str(refused.value) == (
+        "load_demo is off (DEBUG=0): it creates a staff superuser. To load the demo anyway, set "
+        "PODIUM_DEMO_ALLOWED=1 and PODIUM_DEMO_STAFF_PASSWORD to a password of your own."
+    )
+    assert (User.objects.count(), Edition.objects.count()) == (0, 0)
+
+
+def test_load_demo_forced_uses_the_password_from_the_environment_and_does_not_print_it(
+    settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings.PODIUM_DEMO_ALLOWED, settings.PODIUM_DEMO_STAFF_PASSWORD = True, "an-operator-chosen-passphrase"
+    call_command("load_demo")
+    out = capsys.readouterr().out
+    assert "Staff login: staff@podium.example / (PODIUM_DEMO_STAFF_PASSWORD)" in out
+    assert "an-operator-chosen-passphrase" not in out
+    staff = User.objects.get(email="staff@podium.example")
+    assert staff.check_password("an-operator-chosen-passphrase") and not staff.check_password("podium-demo-staff")
+
+
+def test_load_demo_without_a_password_is_refused(settings) -> None:
+    settings.PODIUM_DEMO_STAFF_PASSWORD = ""
+    with pytest.raises(CommandError, match="Set PODIUM_DEMO_STAFF_PASSWORD"):
+        call_command("load_demo")
+    assert User.objects.count() == 0
 
 
 def test_demo_editions_match_the_design() -> None:

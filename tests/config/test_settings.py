@@ -101,6 +101,51 @@ def test_production_refuses_the_development_secret_key() -> None:
     assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
 
 
+def _start_up_error(**overrides: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        cwd=ROOT,
+        env=_clean_env(**overrides),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0, result.stdout
+    return result.stderr.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize(
+    "weak",
+    [
+        "change-me",
+        "x" * 60,
+        "abcd" * 20,
+        "django-insecure-" + "k3y" * 20 + "q9z",
+        "a-forty-nine-character-secret-key-0123456789abcd",
+    ],
+)
+def test_production_refuses_a_weak_secret_key_naming_the_variable(weak: str) -> None:
+    assert _start_up_error(**{**PRODUCTION, "SECRET_KEY": weak}) == (
+        "django.core.exceptions.ImproperlyConfigured: SECRET_KEY is too weak for DEBUG=0: use at least 50 random "
+        "characters (at least 5 different ones, no 'django-insecure-' prefix), e.g. "
+        "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"
+    )
+
+
+def test_a_weak_secret_key_is_fine_in_development() -> None:
+    assert _settings_with(SECRET_KEY="change-me")["debug"] is True
+
+
+def test_production_refuses_the_demo_with_its_published_password() -> None:
+    assert _start_up_error(**PRODUCTION, PODIUM_DEMO_ALLOWED="1") == (
+        "django.core.exceptions.ImproperlyConfigured: PODIUM_DEMO_ALLOWED=1 with DEBUG=0 needs "
+        "PODIUM_DEMO_STAFF_PASSWORD set to a password of your own (the demo's default is published)"
+    )
+    assert _start_up_error(**PRODUCTION, PODIUM_DEMO_ALLOWED="1", PODIUM_DEMO_STAFF_PASSWORD="podium-demo-staff")
+    allowed = _settings_with(**PRODUCTION, PODIUM_DEMO_ALLOWED="1", PODIUM_DEMO_STAFF_PASSWORD="own-passphrase")
+    assert allowed["debug"] is False
+
+
 def test_malformed_value_stops_start_up_naming_the_variable() -> None:
     env = _clean_env(DATABASE_CONN_MAX_AGE="sixty")
     result = subprocess.run(

@@ -1,7 +1,7 @@
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from accounts.services import ensure_verified_user
@@ -16,6 +16,13 @@ class Command(BaseCommand):
     help = "Load (or refresh) the demo editions and a staff account. Safe to run again."
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.PODIUM_DEMO_ALLOWED:
+            raise CommandError(
+                "load_demo is off (DEBUG=0): it creates a staff superuser. To load the demo anyway, set "
+                "PODIUM_DEMO_ALLOWED=1 and PODIUM_DEMO_STAFF_PASSWORD to a password of your own."
+            )
+        if not settings.PODIUM_DEMO_STAFF_PASSWORD:
+            raise CommandError("Set PODIUM_DEMO_STAFF_PASSWORD: the demo staff account needs a password.")
         closed, open_ = load_demo_editions(now=timezone.now())
         added = load_demo_ballots([closed, open_])
         for edition in (closed, open_):
@@ -26,4 +33,6 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"Demo loaded: “{closed.name}” (published) and “{open_.name}” (voting open).")
         )
-        self.stdout.write(f"Staff login: {DEMO_STAFF_EMAIL} / {password}  (admin at {settings.SITE_URL}/admin/)")
+        # A password of the operator's own never goes to the output (and so to logs).
+        shown = password if password == settings.PODIUM_DEMO_PUBLISHED_PASSWORD else "(PODIUM_DEMO_STAFF_PASSWORD)"
+        self.stdout.write(f"Staff login: {DEMO_STAFF_EMAIL} / {shown}  (admin at {settings.SITE_URL}/admin/)")
