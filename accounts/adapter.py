@@ -8,7 +8,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
+from accounts import services
 from accounts.addresses import normalize_email
+from accounts.models import User
 
 
 class PodiumAccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
@@ -18,6 +20,10 @@ class PodiumAccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
     def clean_email(self, email: str) -> str:
         """Every address typed into an account form (sign-up, add, change, reset) in its one stored form."""
         return normalize_email(email)
+
+    def set_password(self, user: User, password: str) -> None:
+        """Password change, reset and set (allauth's flows all come here): API tokens are revoked too."""
+        services.change_password(user=user, password=password)
 
 
 class PodiumSocialAccountAdapter(DefaultSocialAccountAdapter):  # type: ignore[misc]

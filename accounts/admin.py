@@ -1,14 +1,29 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts import services
 from accounts.models import ApiToken, User
+
+
+class PasswordChangeRevokingTokensForm(AdminPasswordChangeForm):
+    """Staff setting a member's password revoke the member's API tokens, as the member's own change does."""
+
+    def save(self, commit: bool = True) -> User:
+        with transaction.atomic():
+            user: User = super().save(commit=commit)
+            if commit:
+                services.revoke_all_api_tokens(user=user)
+        return user
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin[User]):
+    change_password_form = PasswordChangeRevokingTokensForm
     ordering = ("email",)
     list_display = ("email", "display_name", "is_staff", "is_active", "date_joined")
     search_fields = ("email", "display_name")

@@ -54,6 +54,23 @@ def revoke_api_token(*, user: User, token_id: int) -> bool:
     )
 
 
+def revoke_all_api_tokens(*, user: User) -> int:
+    """Revoke every active token of the member (after a password change or reset); how many were active."""
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def change_password(*, user: User, password: str) -> None:
+    """Set a new password and revoke the member's API tokens in the same transaction.
+
+    A password change is how a member locks out whoever had their account, so nothing that
+    account handed out (a token on someone else's machine) may outlive it.
+    """
+    with transaction.atomic():
+        user.set_password(password)
+        user.save()
+        revoke_all_api_tokens(user=user)
+
+
 def user_for_api_token(raw: str) -> User | None:
     """The active member a presented token belongs to, or None (unknown, revoked, or inactive member)."""
     if not raw.startswith("pdm_") or len(raw) > 100:

@@ -1,11 +1,12 @@
 import re
 
 import pytest
+from django.core import mail
 from django.test import Client
 
 from accounts.models import ApiToken, hash_api_token
 from accounts.services import MAX_ACTIVE_API_TOKENS, create_api_token, revoke_api_token, user_for_api_token
-from tests.factories import UserFactory
+from tests.factories import PASSWORD, StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -100,3 +101,64 @@ def test_staff_see_and_revoke_tokens_in_the_admin(client: Client) -> None:
     assert token.key_hash not in client.get(f"/admin/accounts/apitoken/{token.pk}/change/").content.decode()
     client.post("/admin/accounts/apitoken/", {"action": "revoke", "_selected_action": [token.pk]})
     assert user_for_api_token(key) is None
+
+
+NEW_PASSWORD = "An0ther-long-passphrase"
+
+
+def _tokens_of(member) -> tuple[str, str]:
+    _, first = create_api_token(user=member, name="dashboard")
+    _, second = create_api_token(user=member, name="phone")
+    return first, second
+
+
+def test_changing_the_password_revokes_every_token(client: Client) -> None:
+    member, bystander = UserFactory(), UserFactory()
+    keys = _tokens_of(member)
+    _, kept = create_api_token(user=bystander, name="theirs")
+    client.force_login(member)
+    response = client.post(
+        "/accounts/password/change/",
+        {"oldpassword": PASSWORD, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+    )
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert member.check_password(NEW_PASSWORD)
+    assert [user_for_api_token(key) for key in keys] == [None, None]
+    assert ApiToken.objects.filter(user=member, revoked_at__isnull=True).count() == 0
+    assert user_for_api_token(kept) == bystander
+    api = client.get("/api/v1/editions", HTTP_AUTHORIZATION=f"Bearer {keys[0]}")
+    assert api.status_code == 401
+
+
+def test_resetting_the_password_revokes_every_token(client: Client) -> None:
+    member = UserFactory()
+    keys = _tokens_of(member)
+    client.post("/accounts/password/reset/", {"email": member.email})
+    link = re.search(r"https?://[^/\s]+(/accounts/password/reset/key/[^\s]+/)", mail.outbox[-1].body)
+    assert link
+    form_page = client.get(link.group(1), follow=True)
+    client.post(form_page.redirect_chain[-1][0], {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
+    member.refresh_from_db()
+    assert member.check_password(NEW_PASSWORD)
+    assert [user_for_api_token(key) for key in keys] == [None, None]
+
+
+def test_staff_setting_a_members_password_revokes_the_members_tokens(client: Client) -> None:
+    member = UserFactory()
+    keys = _tokens_of(member)
+    client.force_login(StaffFactory())
+    response = client.post(
+        f"/admin/accounts/user/{member.pk}/password/",
+        {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true"},
+    )
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert member.check_password(NEW_PASSWORD)
+    assert [user_for_api_token(key) for key in keys] == [None, None]
+
+
+def test_the_tokens_page_says_a_password_change_revokes_them(client: Client) -> None:
+    client.force_login(UserFactory())
+    page = client.get(PAGE).content.decode()
+    assert "Changing or resetting your password revokes all your tokens at once" in page
