@@ -10,7 +10,7 @@ from accounts import services
 from accounts.models import ApiToken, User
 
 
-class PasswordChangeRevokingTokensForm(AdminPasswordChangeForm):
+class PasswordChangeRevokingTokensForm(AdminPasswordChangeForm[User]):
     """Staff setting a member's password revoke the member's API tokens, as the member's own change does."""
 
     def save(self, commit: bool = True) -> User:
