@@ -10,7 +10,7 @@ from accounts import services
 from accounts.models import ApiToken, User
 
 
-class PasswordChangeRevokingTokensForm(AdminPasswordChangeForm[User]):
+class PasswordChangeRevokingTokensForm(AdminPasswordChangeForm):  # type: ignore[type-arg]
     """Staff setting a member's password revoke the member's API tokens, as the member's own change does."""
 
     def save(self, commit: bool = True) -> User:
