@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from accounts.services import create_api_token, revoke_api_token
 from tests.api.conftest import error
-from tests.factories import EditionFactory, UserFactory
+from tests.factories import EditionFactory, StaffFactory, UserFactory
 from tests.voting.conftest import nominee_ids
 from voting.models import Ballot
 
@@ -148,3 +148,30 @@ def test_receipt_check_reveals_status_only(api: Client, bearer, edition) -> None
     assert "selections" not in body and "voter" not in body
     unknown = api.post("/api/v1/receipts/check", data='{"code": "PDM-NOPE"}', content_type="application/json")
     assert unknown.status_code == 404 and error(unknown)["code"] == "unknown_receipt"
+
+
+def test_a_drafts_receipt_is_an_unknown_receipt_in_the_api_except_to_staff(api: Client, bearer, edition) -> None:
+    auth = bearer(UserFactory())
+    receipt = put(api, {"version": 0, "selections": {"fund": nominee_ids(edition, "fund")[:1]}}, **auth).json()[
+        "receipt"
+    ]
+    edition.is_public = False
+    edition.save(update_fields=["is_public"])
+    for headers in ({}, auth):
+        response = api.post(
+            "/api/v1/receipts/check", data=json.dumps({"code": receipt}), content_type="application/json", **headers
+        )
+        assert response.status_code == 404
+        assert error(response) == {
+            "code": "unknown_receipt",
+            "message": "No ballot has this receipt code.",
+            "fields": {"code": ["Unknown receipt code."]},
+        }
+        assert edition.name not in response.content.decode()
+    staff = api.post(
+        "/api/v1/receipts/check",
+        data=json.dumps({"code": receipt}),
+        content_type="application/json",
+        **bearer(StaffFactory()),
+    )
+    assert (staff.status_code, staff.json()["edition_name"]) == (200, edition.name)

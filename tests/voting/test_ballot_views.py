@@ -3,7 +3,7 @@ from django.test import Client
 from django.urls import reverse
 
 from awards.models import Nominee
-from tests.factories import UserFactory
+from tests.factories import StaffFactory, UserFactory
 from tests.voting.conftest import category, nominee_ids
 from voting.ballots.selectors import selections_of
 from voting.models import Ballot
@@ -227,6 +227,26 @@ def test_old_receipt_reports_the_later_change(client: Client, edition) -> None:
     client.post(_submit_url(edition), _post_data(edition, version=1, fund=1))
     response = Client().post(reverse("voting:receipt_check"), {"code": old})
     assert response.context["result"].changed_at == Ballot.objects.get().updated_at
+
+
+def test_a_drafts_receipt_answers_like_an_unknown_code_except_to_staff(client: Client, edition) -> None:
+    voter = UserFactory()
+    client.force_login(voter)
+    client.post(_url(edition), _post_data(edition))
+    code = Ballot.objects.get().receipts.get().code
+    edition.is_public = False  # staff take the edition back to draft
+    edition.save(update_fields=["is_public"])
+    unknown = Client().post(reverse("voting:receipt_check"), {"code": "PDM-AAAA-BBBB-CCCC-DDDD"})
+    for viewer in (Client(), client):  # a visitor, and even the voter
+        response = viewer.post(reverse("voting:receipt_check"), {"code": code})
+        assert response.status_code == 404
+        assert response.context["result"] is None
+        assert response.context["form"].errors == unknown.context["form"].errors
+        assert edition.name not in response.content.decode()
+    staff = Client()
+    staff.force_login(StaffFactory())
+    preview = staff.post(reverse("voting:receipt_check"), {"code": code})
+    assert (preview.status_code, preview.context["result"].edition) == (200, edition)
 
 
 def test_unknown_receipt_is_a_404_with_a_message(client: Client) -> None:

@@ -13,7 +13,7 @@ from ninja.errors import Throttled
 from ninja.responses import codes_4xx
 
 from accounts.access import member_of
-from accounts.api_auth import MEMBER_AUTH
+from accounts.api_auth import MEMBER_AUTH, api_viewer
 from accounts.models import User
 from accounts.ratelimit import within_rate_limit
 from awards.models import Edition
@@ -48,7 +48,7 @@ def _rate_limited(request: HttpRequest, action: str, user: User | None = None) -
 def check_receipt(request: HttpRequest, payload: ReceiptIn) -> Any:
     """Whether the ballot behind a receipt code is counted. Reveals no identity and no choices."""
     _rate_limited(request, "check_receipt")
-    status = selectors.receipt_status(payload.code)
+    status = selectors.receipt_status(payload.code, viewer=api_viewer(request))
     if status is None:
         raise ApiError(404, "unknown_receipt", "No ballot has this receipt code.", {"code": ["Unknown receipt code."]})
     return {

@@ -7,6 +7,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from accounts.models import User
 from awards.models import Edition
+from awards.selectors import visible_editions
 from voting.ballots.rules import BallotRules, rules_for
 from voting.models import Ballot, Receipt
 
@@ -78,11 +79,14 @@ class ReceiptStatus:
     ballot: Ballot
 
 
-def receipt_status(code: str) -> ReceiptStatus | None:
-    """What a receipt code proves, or None for an unknown code. Reveals no identity."""
-    receipt = (
-        Receipt.objects.select_related("ballot__edition").filter(code=code.strip().upper()).first() if code else None
-    )
+def receipt_status(code: str, *, viewer: User | AnonymousUser) -> ReceiptStatus | None:
+    """What a receipt code proves, or None for an unknown code. Reveals no identity.
+
+    A receipt follows its edition's visibility: for a draft, anyone but staff gets None, the
+    answer for an unknown code, so a receipt never reveals that a draft exists or its name.
+    """
+    receipts = Receipt.objects.select_related("ballot__edition").filter(ballot__edition__in=visible_editions(viewer))
+    receipt = receipts.filter(code=code.strip().upper()).first() if code else None
     if receipt is None:
         return None
     ballot = receipt.ballot

@@ -153,7 +153,7 @@ def receipt_check(request: HttpRequest) -> HttpResponse:
         form.add_error(None, RECEIPT_TOO_FAST)
         status = 429
     elif request.method == "POST" and form.is_valid():
-        result = selectors.receipt_status(form.cleaned_data["code"])
+        result = selectors.receipt_status(form.cleaned_data["code"], viewer=request.user)
         if result is None:
             form.add_error("code", "No ballot has this receipt code. Check it character by character.")
             status = 404
