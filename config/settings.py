@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
+    "allauth.mfa",
     "accounts",
     "awards",
     "voting",
@@ -76,6 +77,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.mfa.StaffMfaMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -222,6 +224,12 @@ ACCOUNT_RATE_LIMITS = {
     "submit_ballot": env_str("PODIUM_BALLOT_RATE_LIMIT", "20/m/user,120/m/ip"),
     "check_receipt": env_str("PODIUM_RECEIPT_RATE_LIMIT", "30/m/ip"),
 }
+# Two-factor authentication (allauth.mfa): an authenticator app (TOTP) with recovery codes, and
+# security keys or passkeys (WebAuthn) where the browser supports them. Members may turn it on;
+# staff must have it before the admin opens, by default whenever DEBUG=0 (accounts/mfa.py).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_TOTP_ISSUER = "Podium"
+PODIUM_STAFF_MFA_REQUIRED = env_bool("PODIUM_STAFF_MFA_REQUIRED", not DEBUG)
 SOCIALACCOUNT_PROVIDERS: dict[str, dict[str, object]] = {}
 for _provider in ("github", "google"):
     _client_id = env_str(f"{_provider.upper()}_CLIENT_ID", "")

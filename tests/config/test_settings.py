@@ -34,6 +34,7 @@ print(json.dumps({
     "broker": settings.CELERY_BROKER_URL, "eager": settings.CELERY_TASK_ALWAYS_EAGER,
     "email": settings.EMAIL_BACKEND, "hosts": settings.ALLOWED_HOSTS, "hsts": settings.SECURE_HSTS_SECONDS,
     "providers": sorted(settings.SOCIALACCOUNT_PROVIDERS), "staticfiles": settings.STORAGES["staticfiles"]["BACKEND"],
+    "staff_mfa": settings.PODIUM_STAFF_MFA_REQUIRED, "demo_allowed": settings.PODIUM_DEMO_ALLOWED,
 }))
 """
 SERVICE_VARIABLES = ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "EMAIL_HOST", "DEBUG")
@@ -130,6 +131,13 @@ def test_production_refuses_a_weak_secret_key_naming_the_variable(weak: str) -> 
         "characters (at least 5 different ones, no 'django-insecure-' prefix), e.g. "
         "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"
     )
+
+
+def test_staff_need_mfa_and_the_demo_is_off_by_default_in_production_only() -> None:
+    development, production = _settings_with(), _settings_with(**PRODUCTION)
+    assert (development["staff_mfa"], development["demo_allowed"]) == (False, True)
+    assert (production["staff_mfa"], production["demo_allowed"]) == (True, False)
+    assert _settings_with(PODIUM_STAFF_MFA_REQUIRED="1")["staff_mfa"] is True
 
 
 def test_a_weak_secret_key_is_fine_in_development() -> None:
