@@ -36,3 +36,7 @@ class Command(BaseCommand):
         # A password of the operator's own never goes to the output (and so to logs).
         shown = password if password == settings.PODIUM_DEMO_PUBLISHED_PASSWORD else "(PODIUM_DEMO_STAFF_PASSWORD)"
         self.stdout.write(f"Staff login: {DEMO_STAFF_EMAIL} / {shown}  (admin at {settings.SITE_URL}/admin/)")
+        if settings.PODIUM_STAFF_MFA_REQUIRED:
+            self.stdout.write(
+                "The admin first asks this account to set up two-factor authentication (an authenticator app)."
+            )
