@@ -44,6 +44,8 @@ def test_load_demo_forced_uses_the_password_from_the_environment_and_does_not_pr
     assert "Staff login: staff@podium.example / (PODIUM_DEMO_STAFF_PASSWORD)" in out
     assert "an-operator-chosen-passphrase" not in out
     assert "two-factor" not in out  # PODIUM_STAFF_MFA_REQUIRED is off in the embedded default
+    staff = User.objects.get(email="staff@podium.example")
+    assert staff.check_password("an-operator-chosen-passphrase") and not staff.check_password("podium-demo-staff")
 
 
 def test_load_demo_says_the_admin_will_ask_for_two_factor_set_up(settings, capsys: pytest.CaptureFixture[str]) -> None:
@@ -53,8 +55,6 @@ def test_load_demo_says_the_admin_will_ask_for_two_factor_set_up(settings, capsy
         "The admin first asks this account to set up two-factor authentication (an authenticator app)."
         in capsys.readouterr().out
     )
-    staff = User.objects.get(email="staff@podium.example")
-    assert staff.check_password("an-operator-chosen-passphrase") and not staff.check_password("podium-demo-staff")
 
 
 def test_load_demo_without_a_password_is_refused(settings) -> None:
