@@ -70,7 +70,7 @@ class BallotOut(Schema):
     submitted_at: datetime | None
     updated_at: datetime | None
     receipt: str | None = Field(description="The receipt code of the current version.")
-    selections: dict[ApiText, list[int]] = Field(description="Category slug to nominee ids (ranked: best first).")
+    selections: dict[str, list[int]] = Field(description="Category slug to nominee ids (ranked: best first).")
 
 
 class BallotIn(Schema):
