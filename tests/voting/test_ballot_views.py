@@ -232,7 +232,7 @@ def test_old_receipt_reports_the_later_change(client: Client, edition) -> None:
 def test_a_drafts_receipt_answers_like_an_unknown_code_except_to_staff(client: Client, edition) -> None:
     voter = UserFactory()
     client.force_login(voter)
-    client.post(_url(edition), _post_data(edition))
+    client.post(_submit_url(edition), _post_data(edition))
     code = Ballot.objects.get().receipts.get().code
     edition.is_public = False  # staff take the edition back to draft
     edition.save(update_fields=["is_public"])
