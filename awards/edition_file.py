@@ -43,7 +43,7 @@ def parse_edition_file(raw: bytes) -> Any:
             f"is {len(raw):,} bytes or more; an edition file may have at most {MAX_EDITION_FILE_BYTES:,}"
         )
     try:
-        return yaml.load(raw.decode("utf-8"), Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(raw.decode("utf-8"), Loader=_NoAliasLoader)  # noqa: S506  # nosec B506 - a SafeLoader subclass
     except UnicodeDecodeError:
         raise EditionFileError("is not UTF-8 text") from None
     except yaml.YAMLError as error:

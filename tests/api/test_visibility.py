@@ -5,6 +5,7 @@ import json
 import pytest
 from django.test import Client
 
+from awards.models import Edition
 from tests.api.conftest import error
 from tests.factories import CategoryFactory, EditionFactory, NomineeFactory, StaffFactory, UserFactory
 from voting.ballots.services import submit_ballot
@@ -27,11 +28,12 @@ READS = [
 
 @pytest.fixture
 def draft() -> None:
-    """A draft with live results and one counted ballot (cast by staff, who may see drafts)."""
-    edition = EditionFactory(slug="draft", is_public=False)
+    """An edition taken back to draft after it took a ballot: live results, one counted ballot."""
+    edition = EditionFactory(slug="draft", is_public=True)
     category = CategoryFactory(edition=edition, slug="funds")
     nominee = NomineeFactory(category=category, name="Unreleased Fund")
     submit_ballot(voter=StaffFactory(), edition=edition, selections={category.pk: [nominee.pk]}, expected_version=0)
+    Edition.objects.filter(pk=edition.pk).update(is_public=False)
     recompute_edition(edition.pk)
 
 

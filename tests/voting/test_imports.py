@@ -181,3 +181,16 @@ def test_imported_votes_and_digest_match_a_web_ballot_with_the_same_choices(edit
     assert (
         ranks == sorted(web.votes.values_list("category__slug", "rank")) == [("chain", 1), ("chain", 2), ("fund", None)]
     )
+
+
+def test_voter_addresses_are_normalised_like_sign_up_addresses(edition) -> None:
+    with pytest.raises(ImportRejected) as rejected:
+        _import(
+            edition,
+            HEADER + "alice@sec.test,fund-0,,\nalice@\uff53\uff45\uff43.test,fund-1,,\nbob@sec.test\u200b,fund-1,,\n",
+        )
+    assert [str(p) for p in rejected.value.problems] == [
+        "line 3: voter “alice@sec.test” already appears on line 2",
+        "line 4: the voter “bob@sec.test\u200b”: The e-mail address contains an invisible character "
+        "(U+200B ZERO WIDTH SPACE). Type it again without it.",
+    ]

@@ -3,7 +3,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from tests.factories import CategoryFactory, EditionFactory, NomineeFactory, UserFactory
+from awards.models import Edition
+from tests.factories import CategoryFactory, EditionFactory, NomineeFactory, StaffFactory, UserFactory
 from tests.voting.conftest import category, nominee_ids
 from voting.ballots.rules import STALE_MESSAGE, BallotRejected
 from voting.ballots.selectors import selections_of
@@ -181,3 +182,13 @@ def test_invalidated_ballot_stays_invalidated_when_changed(edition) -> None:
     Ballot.objects.filter(pk=stored.ballot.pk).update(status=BallotStatus.INVALIDATED)
     changed = submit_ballot(voter=voter, edition=edition, selections={}, expected_version=1)
     assert Ballot.objects.get(pk=changed.ballot.pk).status == BallotStatus.INVALIDATED
+
+
+def test_a_draft_takes_no_ballots_not_even_from_staff(edition) -> None:
+    Edition.objects.filter(pk=edition.pk).update(is_public=False)
+    edition.refresh_from_db()
+    rejected = _reject(
+        BallotRejected.NOT_OPEN, voter=StaffFactory(), edition=edition, selections=_full(edition), expected_version=0
+    )
+    assert rejected.problems == {None: [f"{edition.name} is still being prepared: voting has not opened."]}
+    assert Ballot.objects.count() == 0

@@ -11,6 +11,9 @@ import csv
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
+
+from accounts.addresses import normalize_email
 from awards.models import Edition, VotingMethod
 from awards.services import ImportProblem, ImportRejected
 from voting.ballots.rules import BallotRules, CategoryRule, check_category, rules_for
@@ -36,8 +39,13 @@ class _Row:
 
 
 def voter_key(voter: str) -> str:
-    """The stored form of a voter identifier: ids that differ only in case or spacing are one voter."""
-    return " ".join(voter.split()).casefold()
+    """The stored form of a voter identifier: ids that differ only in case or spacing are one voter.
+
+    An identifier that is an e-mail address is normalised like every address Podium stores
+    (one mailbox, one voter); raises ValidationError when it is not a valid address.
+    """
+    key = " ".join(voter.split()).casefold()
+    return normalize_email(key) if "@" in key else key
 
 
 def _delimiter_hint(header: str) -> str:
@@ -102,7 +110,10 @@ def _parse_row(
         return [f"expected {len(header.columns) + 1} cells, found {len(cells)}"]
     if any(len(cell) > CELL_MAX_LENGTH for cell in cells):
         return [f"a cell is longer than {CELL_MAX_LENGTH:,} characters"]
-    voter = voter_key(cells[0])
+    try:
+        voter = voter_key(cells[0])
+    except ValidationError as invalid:
+        return [f"the voter “{cells[0].strip()[:80]}”: {invalid.messages[0]}"]
     problems = _voter_problems(voter, seen, existing)
     selections: dict[int, list[int]] = {}
     for rule, cell in zip(header.columns, cells[1:], strict=True):

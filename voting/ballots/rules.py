@@ -48,6 +48,15 @@ STALE_MESSAGE = (
 
 
 def voting_window_problem(edition: Edition, now: datetime) -> BallotRejected | None:
+    """Why no ballot may be stored in this edition at `now` (None: voting is open).
+
+    A draft takes no ballots from anyone, staff included: its count would be published with
+    the edition. Staff try a draft's ballot in the admin's preview, which stores nothing.
+    """
+    if not edition.is_public:
+        return BallotRejected.general(
+            BallotRejected.NOT_OPEN, f"{edition.name} is still being prepared: voting has not opened."
+        )
     if now < edition.voting_opens_at:
         when = date_format(timezone.localtime(edition.voting_opens_at), "j F Y, H:i T")
         return BallotRejected.general(BallotRejected.NOT_OPEN, f"Voting in {edition.name} opens on {when}.")
