@@ -24,8 +24,10 @@ REFERENCE = [
     ("ARK 21Shares", 37, "3.7"),
     ("Bitwise", 36, "3.6"),
     ("VanEck", 32, "3.2"),
-    ("Franklin Templeton", 13, "1.3"),
     ("Valkyrie", 9, "0.9"),
+    ("Franklin Templeton", 5, "0.5"),
+    ("Invesco Galaxy", 4, "0.4"),
+    ("WisdomTree", 4, "0.4"),
 ]
 
 
