@@ -38,6 +38,21 @@ def as_document(results: EditionResults) -> dict[str, Any]:
     }
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection").
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A text cell a spreadsheet would run as a formula, quoted with a leading apostrophe.
+
+    Only text is escaped: numbers (a negative count, say) are written as numbers. The JSON
+    documents keep every name exactly as stored.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return f"'{value}"
+    return value
+
+
 CSV_HEADER = ("category", "method", "position", "tied", "nominee", "count", "share", "ballots")
 
 
@@ -62,7 +77,7 @@ def write_csv(out: Any, results: EditionResults) -> None:
     """The CSV download and `export_results --format csv`: a header, then one row per nominee."""
     writer = csv.writer(out)
     writer.writerow(CSV_HEADER)
-    writer.writerows(as_csv_rows(results))
+    writer.writerows([csv_cell(cell) for cell in row] for row in as_csv_rows(results))
 
 
 def download_response(found: EditionResults, fmt: str, filename: str) -> HttpResponse:
