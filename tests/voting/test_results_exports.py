@@ -55,7 +55,7 @@ def test_csv_cells_are_escaped_by_export_results(planted) -> None:
 
 def test_json_keeps_the_names_exact(client: Client, planted) -> None:
     document = json.loads(client.get("/editions/planted/results.json").content)
-    names = {row["nominee"] for row in document["categories"][0]["standings"]}
+    names = {row["name"] for row in document["categories"][0]["standings"]}
     assert names == set(PLANTED)
 
 
