@@ -1,6 +1,7 @@
 import csv
 import io
 import json
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -64,3 +65,28 @@ def test_only_text_is_escaped_never_a_number() -> None:
     assert csv_cell("-3") == "'-3"
     assert csv_cell("BlackRock") == "BlackRock"
     assert csv_cell("") == ""
+
+
+def test_every_export_document_keeps_to_the_documented_schema(client: Client) -> None:
+    from voting.results.api import DocumentCategoryOut, DocumentStandingOut, ResultsDocumentOut
+
+    call_command("load_demo", verbosity=0)
+    for slug in ("moon-awards-2024", "moon-awards-2025"):
+        page = json.loads(client.get(f"/editions/{slug}/results.json").content)
+        api = client.get(f"/api/v1/editions/{slug}/export/results.json").json()
+        out = io.StringIO()
+        call_command("export_results", slug, "--format", "json", stdout=out)
+        command = json.loads(out.getvalue())
+        assert page == api
+        assert {k: v for k, v in command.items() if k != "status"} == {k: v for k, v in page.items() if k != "status"}
+        ResultsDocumentOut.model_validate(page)
+        assert set(page) == _fields(ResultsDocumentOut)  # no field the schema does not describe
+        for category in page["categories"]:
+            assert set(category) == _fields(DocumentCategoryOut)
+            assert all(set(row) == _fields(DocumentStandingOut) for row in category["standings"])
+    schema = client.get("/api/v1/openapi.json").json()["components"]["schemas"]
+    assert "share_of" in schema["DocumentStandingOut"]["properties"]
+
+
+def _fields(schema: Any) -> set[str]:
+    return {field.alias or name for name, field in schema.model_fields.items()}

@@ -141,19 +141,23 @@ class _Figures:
         return f"{votes} when it went out in round {last['round']} ({row.share:.1f}% of the {in_play} in that round)"
 
     def schulze_record(self, row: Placed, stage: ResultsStage) -> str:
-        """The nominee's head-to-head record, checkable against the pairwise matrix."""
-        has = "" if stage == ResultsStage.FINAL else "has "
+        """The nominee's head-to-head record, checkable against the pairwise matrix.
+
+        Before publication nobody has "won" a contest: the record says ahead, level, behind.
+        """
         pairwise: Mapping[str, Mapping[str, int]] = self.detail.get("pairwise", {})
         mine = pairwise.get(str(row.nominee_id), {})
         wins = sum(1 for rival, votes in mine.items() if votes > pairwise[rival][str(row.nominee_id)])
         draws = sum(1 for rival, votes in mine.items() if votes == pairwise[rival][str(row.nominee_id)])
-        contests = len(mine)
-        if contests and wins == contests:
-            return f"{has}won every head-to-head contest"
+        contests = plural(len(mine), "head-to-head contest")
+        final = stage == ResultsStage.FINAL
+        if mine and wins == len(mine):
+            return "won every head-to-head contest" if final else "ahead in every head-to-head contest"
         if wins == 0 and draws == 0:
-            return f"{has}lost every head-to-head contest"
-        drawn = f" and drew {draws}" if draws else ""
-        return f"{has}won {wins} of its {plural(contests, 'head-to-head contest')}{drawn}"
+            return "lost every head-to-head contest" if final else "behind in every head-to-head contest"
+        if final:
+            return f"won {wins} of its {contests}" + (f" and drew {draws}" if draws else "")
+        return f"ahead in {wins} of its {contests}" + (f" and level in {draws}" if draws else "")
 
 
 def category_sentences(
@@ -191,7 +195,8 @@ def _sentence(group: list[Placed], stage: ResultsStage, figures: _Figures) -> st
     predicate = _predicate(stage, first.position, len(group) > 1)
     if figures.method == "schulze":
         if len(group) == 1:
-            return f"{names} {predicate} and {figures.schulze_record(first, stage)}."
+            joiner = " and" if stage == ResultsStage.FINAL else ","
+            return f"{names} {predicate}{joiner} {figures.schulze_record(first, stage)}."
         records = ", ".join(f"{row.name} {figures.schulze_record(row, stage)}" for row in group)
         return f"{names} {predicate}: {records}."
     each = " each" if len(group) > 1 else ""
