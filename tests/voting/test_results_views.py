@@ -86,7 +86,7 @@ def test_overview_names_every_winner(client: Client, demo) -> None:
 
 def test_downloads(client: Client, demo) -> None:
     document = json.loads(client.get("/editions/moon-awards-2024/results.json").content)
-    assert (document["schema"], document["stage"]) == ("podium-results/2", "final")
+    assert (document["format"], document["stage"]) == ("podium-results/2", "final")
     assert document["published_at"] == "2025-01-10T12:00:00+00:00"
     etfs = next(c for c in document["categories"] if c["slug"] == "top-bitcoin-etfs-2024")
     top = etfs["standings"][0]

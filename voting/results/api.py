@@ -120,7 +120,7 @@ class DocumentCategoryOut(Schema):
 class ResultsDocumentOut(Schema):
     """The results export: readable on its own, without the database."""
 
-    schema_: str = Field(alias="schema", description='The document format, "podium-results/2".')
+    format: str = Field(description='The document format, "podium-results/2".')
     edition: DocumentEditionOut
     stage: str = Field(description=STAGE_DESCRIPTION)
     status: str

@@ -7,7 +7,7 @@ from django.http import HttpResponse, JsonResponse
 
 from voting.results.selectors import CategoryStandings, EditionResults, ResultRow
 
-SCHEMA = "podium-results/2"
+FORMAT = "podium-results/2"  # the schema: voting/results/api.py, ResultsDocumentOut
 
 
 def nominee_key(nominee_id: int) -> str:
@@ -71,7 +71,7 @@ def as_document(results: EditionResults) -> dict[str, Any]:
     """The JSON download, the API's JSON export and `export_results --format json` (schema in api.py)."""
     release, edition = results.release, results.edition
     return {
-        "schema": SCHEMA,
+        "format": FORMAT,
         "edition": {"name": edition.name, "slug": edition.slug},
         "stage": results.stage.value,
         "status": results.framing.status,
