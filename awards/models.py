@@ -29,6 +29,14 @@ class ResultsVisibility(models.TextChoices):
     PUBLISHED = "published", "Only once staff publish"
 
 
+class ResultsStage(models.TextChoices):
+    """Which moment results are read at: it decides whether anyone may be called a winner."""
+
+    LIVE = "live", "Current standings"  # voting has not closed: nobody has won yet
+    CLOSED = "closed", "Voting closed"  # every ballot is in, the results are not announced yet
+    FINAL = "final", "Final results"  # published: the winners
+
+
 class VotingMethod(models.TextChoices):
     PLURALITY = "plurality", "Plurality (choose one)"
     APPROVAL = "approval", "Approval (choose up to N)"
@@ -160,6 +168,34 @@ class Edition(models.Model):
 
     def is_nominating_at(self, now: datetime) -> bool:
         return self.phase_at(now) == Phase.NOMINATIONS
+
+    def results_stage_at(self, now: datetime) -> ResultsStage:
+        """The moment of the results at `now`: the one rule every page, image and document words itself by.
+
+        Final only once published; before voting closes the count is interim whatever the
+        visibility rule shows.
+        """
+        if self.published_at is not None and self.published_at <= now:
+            return ResultsStage.FINAL
+        if now >= self.voting_closes_at:
+            return ResultsStage.CLOSED
+        return ResultsStage.LIVE
+
+    def results_stage_ends_at(self, now: datetime) -> datetime | None:
+        """When the stage at `now` gives way to the next on its own (None: only a staff action moves it)."""
+        stage = self.results_stage_at(now)
+        if stage == ResultsStage.LIVE:
+            return self.voting_closes_at
+        if stage == ResultsStage.CLOSED:
+            return self.published_at  # a scheduled publication, or None
+        return None
+
+    @property
+    def announcement_scheduled_at(self) -> datetime | None:
+        """A publication time still to come, or None."""
+        if self.published_at is not None and self.published_at > timezone.now():
+            return self.published_at
+        return None
 
     def results_public_at(self, now: datetime) -> bool:
         """Whether a visitor may see results at `now` under the edition's visibility rule."""

@@ -313,13 +313,13 @@ class Freshness(threading.Thread):
 
 def expiring_entries(base: str, seconds: int, hello: dict[str, Any] | None) -> dict[str, Any]:
     """The results page while its cache entry is dropped every second (as a new release does)."""
-    from voting.results.selectors import forget_cached_results
+    from voting.results.cache import forget_release
 
     stop = threading.Event()
 
     def invalidate() -> None:
         while not stop.wait(1.0):
-            forget_cached_results("moon-awards-2024")
+            forget_release("moon-awards-2024")
 
     thread = threading.Thread(target=invalidate, daemon=True)
     thread.start()

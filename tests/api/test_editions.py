@@ -54,7 +54,7 @@ def test_detail_has_windows_and_categories(api: Client, demo) -> None:
         "method": "plurality",
         "max_choices": None,
         "order": 1,
-        "nominee_count": 8,
+        "nominee_count": 10,
     }
     assert body["category_count"] == len(body["categories"]) == 7
 

@@ -24,8 +24,10 @@ REFERENCE = [
     ("ARK 21Shares", 37, "3.7"),
     ("Bitwise", 36, "3.6"),
     ("VanEck", 32, "3.2"),
-    ("Franklin Templeton", 13, "1.3"),
     ("Valkyrie", 9, "0.9"),
+    ("Franklin Templeton", 5, "0.5"),
+    ("Invesco Galaxy", 4, "0.4"),
+    ("WisdomTree", 4, "0.4"),
 ]
 
 
@@ -97,8 +99,8 @@ def test_exports_per_edition_and_category(api: Client, demo) -> None:
     assert edition_csv["Content-Type"] == "text/csv; charset=utf-8"
     assert edition_csv["Content-Disposition"] == 'attachment; filename="moon-awards-2024-results.csv"'
     rows = list(csv.reader(io.StringIO(edition_csv.content.decode())))
-    assert rows[0] == ["category", "method", "position", "tied", "nominee", "count", "share", "ballots"]
-    assert rows[1] == ["top-bitcoin-etfs-2024", "plurality", "1", "no", "BlackRock", "497", "49.7", "1000"]
+    assert rows[0] == ["category", "method", "position", "tied", "nominee", "count", "share", "share_of", "ballots"]
+    assert rows[1] == ["top-bitcoin-etfs-2024", "plurality", "1", "no", "BlackRock", "497", "49.7", "1000", "1000"]
     assert len({r[0] for r in rows[1:]}) == 7
     one = api.get("/api/v1/editions/moon-awards-2024/categories/top-bitcoin-etfs-2024/export/results.csv")
     one_rows = list(csv.reader(io.StringIO(one.content.decode())))[1:]
@@ -108,7 +110,7 @@ def test_exports_per_edition_and_category(api: Client, demo) -> None:
         document["Content-Disposition"] == 'attachment; filename="moon-awards-2024-top-bitcoin-etfs-2024-results.json"'
     )
     [category] = document.json()["categories"]
-    assert [(s["nominee"], s["count"], s["share"]) for s in category["standings"]] == REFERENCE
+    assert [(s["name"], s["count"], s["share"]) for s in category["standings"]] == REFERENCE
     assert len(api.get("/api/v1/editions/moon-awards-2024/export/results.json").json()["categories"]) == 7
 
 

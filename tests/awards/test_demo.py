@@ -80,6 +80,8 @@ def test_demo_editions_match_the_design() -> None:
         ("VanEck", "HODL"),
         ("Valkyrie", "BRRR"),
         ("Franklin Templeton", "EZBC"),
+        ("Invesco Galaxy", "BTCO"),
+        ("WisdomTree", "BTCW"),
     ]
     assert {c.method for c in closed.categories.all()} == set(VotingMethod.values)
     open_edition = Edition.objects.get(slug="moon-awards-2025")

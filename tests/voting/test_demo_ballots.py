@@ -1,3 +1,5 @@
+import io
+
 import pytest
 from django.core.management import call_command
 
@@ -26,8 +28,10 @@ def test_demo_reproduces_the_reference_table_exactly() -> None:
         (4, "ARK 21Shares", 37, "3.7"),
         (5, "Bitwise", 36, "3.6"),
         (6, "VanEck", 32, "3.2"),
-        (7, "Franklin Templeton", 13, "1.3"),
-        (8, "Valkyrie", 9, "0.9"),
+        (7, "Valkyrie", 9, "0.9"),
+        (8, "Franklin Templeton", 5, "0.5"),
+        (9, "Invesco Galaxy", 4, "0.4"),
+        (9, "WisdomTree", 4, "0.4"),
     ]
     assert etfs.ballots == 1000
 
@@ -50,4 +54,15 @@ def test_demo_other_categories_have_varied_results_and_detail() -> None:
 def test_demo_ballots_load_once() -> None:
     call_command("load_demo")
     call_command("load_demo")
-    assert Ballot.objects.count() == 1240
+    assert Ballot.objects.filter(edition__slug="moon-awards-2024").count() == 1000
+    assert Ballot.objects.filter(edition__slug="moon-awards-2025").count() == 240
+
+
+def test_load_demo_says_what_it_holds() -> None:
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    holds = "The demo holds 1,000 ballots in “Moon Awards 2024” (published) and 240 in “Moon Awards 2025” (voting open)"
+    assert f"{holds}; 1,240 added now." in out.getvalue()
+    again = io.StringIO()
+    call_command("load_demo", stdout=again)
+    assert f"{holds}; none added now." in again.getvalue()

@@ -61,10 +61,10 @@ def test_members_are_not_served_the_visitors_copy(client: Client, demo) -> None:
 def test_while_a_new_release_renders_visitors_get_the_previous_copy(client: Client, demo) -> None:
     from django.core.cache import cache
 
-    from voting.results.cache import cached_page_key, forget_cached_results
+    from voting.results.cache import cached_page_key, forget_release
 
     before = client.get(PAGE).content
-    forget_cached_results("moon-awards-2024")  # a new release moves the generation
+    forget_release("moon-awards-2024")  # a new release moves the generation
     cache.add(f"{cached_page_key('moon-awards-2024', 'overview')}:rendering", 1, timeout=10)  # another worker
     with CaptureQueriesContext(connection) as queries:
         meanwhile = client.get(PAGE)

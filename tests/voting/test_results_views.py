@@ -24,8 +24,12 @@ REFERENCE_SENTENCES = [
     "ARK 21Shares secured the 4th position with 3.7% of the total votes.",
     "Bitwise secured the 5th position with 3.6% of the total votes.",
     "VanEck secured the 6th position with 3.2% of the total votes.",
-    "Franklin Templeton secured the 7th position with 1.3% of the total votes.",
-    "Valkyrie secured the 8th position with 0.9% of the total votes.",
+    "Valkyrie secured the 7th position with 0.9% of the total votes.",
+]
+# The article's unlisted 1.3%, behind Valkyrie; the tie reads as a tie.
+UNLISTED_SENTENCES = [
+    "Franklin Templeton secured the 8th position with 0.5% of the total votes.",
+    "Invesco Galaxy and WisdomTree share the 9th position with 0.4% of the total votes each.",
 ]
 
 
@@ -38,16 +42,29 @@ def test_reference_category_reads_like_the_article(client: Client, demo) -> None
     response = client.get(ETF_PAGE)
     assert response.status_code == 200
     standings = response.context["standings"]
-    assert [r.sentence for r in standings.rows] == REFERENCE_SENTENCES
+    assert standings.sentences == REFERENCE_SENTENCES + UNLISTED_SENTENCES
+    assert [(r.position_label, r.label, str(r.share)) for r in standings.rows] == [
+        ("1", "BlackRock", "49.7"),
+        ("2", "Grayscale", "30.6"),
+        ("3", "Fidelity", "7.0"),
+        ("4", "ARK 21Shares", "3.7"),
+        ("5", "Bitwise", "3.6"),
+        ("6", "VanEck", "3.2"),
+        ("7", "Valkyrie", "0.9"),
+        ("8", "Franklin Templeton", "0.5"),
+        ("=9", "Invesco Galaxy", "0.4"),
+        ("=9", "WisdomTree", "0.4"),
+    ]
     assert [(r.label, r.count, str(r.share), r.position_label) for r in standings.rows][:2] == [
         ("BlackRock", 497, "49.7", "1"),
         ("Grayscale", 306, "30.6", "2"),
     ]
     body = response.content.decode()
-    for sentence in REFERENCE_SENTENCES:
-        assert sentence in body
+    for sentence in REFERENCE_SENTENCES + UNLISTED_SENTENCES:
+        assert f"<p>{sentence}</p>" in body
     assert 'width="49.7%"' in body
-    assert "1000 ballots voted in this category" in body
+    assert "1,000 ballots voted in this category" in body
+    assert "Announced 10 January 2025 · 1,000 ballots counted." in body
 
 
 def test_ranked_categories_show_their_detail(client: Client, demo) -> None:
@@ -69,13 +86,44 @@ def test_overview_names_every_winner(client: Client, demo) -> None:
 
 def test_downloads(client: Client, demo) -> None:
     document = json.loads(client.get("/editions/moon-awards-2024/results.json").content)
+    assert (document["format"], document["stage"]) == ("podium-results/2", "final")
+    assert document["published_at"] == "2025-01-10T12:00:00+00:00"
     etfs = next(c for c in document["categories"] if c["slug"] == "top-bitcoin-etfs-2024")
-    assert etfs["standings"][0] == {"position": 1, "tied": False, "nominee": "BlackRock", "count": 497, "share": "49.7"}
+    top = etfs["standings"][0]
+    assert top == {
+        "nominee": top["nominee"],
+        "name": "BlackRock",
+        "position": 1,
+        "tied": False,
+        "count": 497,
+        "share": "49.7",
+        "share_of": 1000,
+        "sentence": REFERENCE_SENTENCES[0],
+    }
+    assert etfs["nominees"][top["nominee"]] == {"name": "BlackRock", "detail": "iShares Bitcoin Trust · IBIT"}
+    assert etfs["share_basis"] == "ballots that voted in this category"
     response = client.get("/editions/moon-awards-2024/results.csv")
     assert response["Content-Disposition"] == 'attachment; filename="moon-awards-2024-results.csv"'
     rows = list(csv.reader(io.StringIO(response.content.decode())))
-    assert rows[0] == ["category", "method", "position", "tied", "nominee", "count", "share", "ballots"]
-    assert rows[1] == ["top-bitcoin-etfs-2024", "plurality", "1", "no", "BlackRock", "497", "49.7", "1000"]
+    assert rows[0] == ["category", "method", "position", "tied", "nominee", "count", "share", "share_of", "ballots"]
+    assert rows[1] == ["top-bitcoin-etfs-2024", "plurality", "1", "no", "BlackRock", "497", "49.7", "1000", "1000"]
+
+
+def test_the_json_document_names_every_key_it_uses(client: Client, demo) -> None:
+    document = json.loads(client.get("/editions/moon-awards-2024/results.json").content)
+    for category in document["categories"]:
+        keys = set(category["nominees"])
+        assert all(isinstance(key, str) for key in keys)
+        assert {row["nominee"] for row in category["standings"]} == keys
+        detail = category["detail"]
+        for entry in detail.get("rounds", []):
+            assert set(entry["tallies"]) <= keys and set(entry["eliminated"]) <= keys
+        if "winner" in detail:
+            assert detail["winner"] in keys
+        if "pairwise" in detail:
+            assert set(detail["pairwise"]) == keys == set(detail["order"])
+        ranked = category["method"] in ("irv", "schulze", "borda")
+        assert (category["first_preferences"] is not None) == ranked
 
 
 def test_hidden_results_are_not_shown_to_visitors_but_previewed_by_staff(client: Client, demo) -> None:
@@ -120,7 +168,7 @@ def test_cache_hit_makes_no_database_query_and_new_snapshot_replaces_it(
     with django_capture_on_commit_callbacks(execute=True):
         call_command("import_ballots", "moon-awards-2024", _one_more_ballot())
     fresh = client.get(ETF_PAGE)
-    assert "1001 ballots voted in this category" in fresh.content.decode()
+    assert "1,001 ballots voted in this category" in fresh.content.decode()
 
 
 def _one_more_ballot() -> str:

@@ -78,7 +78,7 @@ def test_admin_pages_escape_markup(client: Client, hostile: Edition) -> None:
 
 def test_json_export_keeps_the_text_as_data(client: Client, hostile: Edition) -> None:
     document = json.loads(client.get(reverse("voting:results_json", args=[hostile.slug])).content)
-    names = [row["nominee"] for c in document["categories"] for row in c["standings"]]
+    names = [row["name"] for c in document["categories"] for row in c["standings"]]
     assert f"N {PAYLOAD}" in names
 
 

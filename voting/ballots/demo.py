@@ -1,7 +1,8 @@
 """Demo ballots, cast through the same import path as any offline survey.
 
 The 2024 edition gets 1,000 ballots whose "Top Bitcoin ETFs in 2024" votes reproduce the
-published Moon Awards table exactly (497, 306, 70, 37, 36, 32, 9 and 13); its other
+published Moon Awards table exactly, positions included (497, 306, 70, 37, 36, 32 and 9,
+then the article's unlisted 13 votes as 5, 4 and 4 for three nominees behind Valkyrie); its other
 categories get plausible, varied results from a seeded popularity model. The open 2025
 edition gets a smaller, earlier share of ballots so that live standings show.
 """
@@ -24,7 +25,10 @@ REFERENCE_COUNTS = {
     "Bitwise": 36,
     "VanEck": 32,
     "Valkyrie": 9,
-    "Franklin Templeton": 13,
+    # The article's unlisted 1.3%, split so that each stays behind Valkyrie's 9 votes.
+    "Franklin Templeton": 5,
+    "Invesco Galaxy": 4,
+    "WisdomTree": 4,
 }
 DEMO_BALLOTS = {"moon-awards-2024": 1_000, "moon-awards-2025": 240}
 

@@ -39,6 +39,17 @@ class StandingOut(Schema):
     sentence: str
 
 
+DETAIL_DESCRIPTION = (
+    "Method detail, every nominee named by its id as a string: IRV `rounds` (tallies, eliminated, transfers, "
+    "exhausted and continuing ballots) and `winner`; Schulze `pairwise`, `strongest_paths` and `order`; "
+    "Borda `points_per_rank` and `total_points`."
+)
+STAGE_DESCRIPTION = (
+    '"live": voting is open, these are interim standings and nobody has won yet; "closed": voting has '
+    'closed and the results are not announced yet; "final": published, the winners.'
+)
+
+
 class CategoryResultsOut(Schema):
     slug: str
     title: str
@@ -47,12 +58,15 @@ class CategoryResultsOut(Schema):
     ballots: int = Field(description="Ballots that voted in this category.")
     standings: list[StandingOut]
     first_preferences: list[StandingOut] | None = Field(description="Ranked methods: plurality of first choices.")
-    detail: dict[str, Any] = Field(description="Method detail: IRV rounds, Schulze pairwise counts, Borda points.")
+    sentences: list[str] = Field(description="The write-up, one sentence per position, worded for the stage.")
+    detail: dict[str, Any] = Field(description=DETAIL_DESCRIPTION)
 
 
 class EditionResultsOut(Schema):
     edition: str
     name: str
+    stage: str = Field(description=STAGE_DESCRIPTION)
+    status: str = Field(description="When the count was made, announced or when voting closes, in words.")
     computed_at: datetime | None = Field(description="When the snapshot was computed (null: nothing counted yet).")
     ballots_counted: int
     is_preview: bool = Field(description="True when staff see results that are not public yet.")
@@ -61,8 +75,60 @@ class EditionResultsOut(Schema):
 
 class CategoryResultsPageOut(CategoryResultsOut):
     edition: str
+    stage: str = Field(description=STAGE_DESCRIPTION)
+    status: str
     computed_at: datetime | None
     is_preview: bool
+
+
+class DocumentEditionOut(Schema):
+    name: str
+    slug: str
+
+
+class DocumentNomineeOut(Schema):
+    name: str
+    detail: str = Field(description="Product and ticker, when known.")
+
+
+class DocumentStandingOut(Schema):
+    nominee: str = Field(description="The nominee's key in `nominees` (its id, as a string).")
+    name: str
+    position: int
+    tied: bool
+    count: int = Field(description="What the method ranks by: votes, approvals, final-round votes, wins, points.")
+    share: str = Field(description='Percentage of `share_of`, one decimal, as a string ("49.7").')
+    share_of: int = Field(description="The share's denominator (see the category's `share_basis`).")
+    sentence: str
+
+
+class DocumentCategoryOut(Schema):
+    title: str
+    slug: str
+    method: str
+    ballots: int = Field(description="Ballots that voted in this category.")
+    share_basis: str = Field(description="What every share of this category is a percentage of.")
+    nominees: dict[str, DocumentNomineeOut] = Field(description="Every nominee of the standings, by key.")
+    standings: list[DocumentStandingOut]
+    first_preferences: list[DocumentStandingOut] | None = Field(
+        description="Ranked methods: the plurality of first preferences (shares of `ballots`); else null."
+    )
+    sentences: list[str]
+    detail: dict[str, Any] = Field(description=DETAIL_DESCRIPTION)
+
+
+class ResultsDocumentOut(Schema):
+    """The results export: readable on its own, without the database."""
+
+    format: str = Field(description='The document format, "podium-results/2".')
+    edition: DocumentEditionOut
+    stage: str = Field(description=STAGE_DESCRIPTION)
+    status: str
+    computed_at: datetime | None
+    published_at: datetime | None = Field(description="When the results are (or will be) announced; null: not set.")
+    voting_closes_at: datetime
+    ballots_counted: int
+    categories: list[DocumentCategoryOut]
 
 
 def _standing(row: results.ResultRow) -> dict[str, Any]:
@@ -88,7 +154,8 @@ def _category(standings: results.CategoryStandings) -> dict[str, Any]:
         "ballots": standings.ballots,
         "standings": [_standing(row) for row in standings.rows],
         "first_preferences": [_standing(row) for row in firsts] if firsts is not None else None,
-        "detail": standings.detail,
+        "sentences": standings.sentences,
+        "detail": exports.keyed_detail(standings.detail),
     }
 
 
@@ -126,6 +193,8 @@ def _edition_document(edition: Edition, found: results.EditionResults) -> dict[s
     return {
         "edition": edition.slug,
         "name": edition.name,
+        "stage": found.stage.value,
+        "status": found.framing.status,
         "computed_at": release.computed_at if release else None,
         "ballots_counted": release.ballots_counted if release else 0,
         "is_preview": found.is_preview,
@@ -169,6 +238,8 @@ def category_results(request: HttpRequest, response: HttpResponse, edition_slug:
     return {
         **document,
         "edition": edition.slug,
+        "stage": found.stage.value,
+        "status": found.framing.status,
         "computed_at": release.computed_at if release else None,
         "is_preview": preview,
     }
@@ -187,7 +258,7 @@ def _export(request: HttpRequest, edition_slug: str, category_slug: str | None, 
     return exports.download_response(found, fmt, name)
 
 
-JSON_EXPORT = {200: dict[str, Any], codes_4xx: ErrorOut}
+JSON_EXPORT = {200: ResultsDocumentOut, codes_4xx: ErrorOut}
 CSV_EXPORT = {codes_4xx: ErrorOut}
 CSV_EXTRA = {"responses": {"200": {"description": "CSV, one row per nominee and category", "content": CSV_CONTENT}}}
 
@@ -199,7 +270,10 @@ CSV_EXTRA = {"responses": {"200": {"description": "CSV, one row per nominee and 
     summary="Download an edition's results (CSV)",
 )
 def export_edition_csv(request: HttpRequest, edition_slug: str) -> HttpResponse:
-    """The edition's standings as CSV (category, method, position, tied, nominee, count, share, ballots)."""
+    """The edition's standings as CSV (category, method, position, tied, nominee, count, share, share_of, ballots).
+
+    `share` is a percentage of `share_of`. A text cell a spreadsheet would run as a formula gets a leading `'`.
+    """
     return _export(request, edition_slug, None, "csv")
 
 
@@ -209,7 +283,11 @@ def export_edition_csv(request: HttpRequest, edition_slug: str) -> HttpResponse:
     summary="Download an edition's results (JSON)",
 )
 def export_edition_json(request: HttpRequest, edition_slug: str) -> HttpResponse:
-    """The edition's standings as a JSON download (the same document as the results page's download)."""
+    """The edition's standings as a JSON download (the same document as the results page's download).
+
+    Readable without the database: every nominee key (its id, as a string) used in the standings and
+    the method detail is named in the category's `nominees`; each share states its denominator.
+    """
     return _export(request, edition_slug, None, "json")
 
 

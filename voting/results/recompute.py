@@ -24,7 +24,7 @@ from django.utils import timezone
 from awards.models import Category, Edition, VotingMethod
 from config.metrics import RECOMPUTE_SECONDS, observe_queue_lag
 from voting.models import Ballot, CategoryResult, ResultsRelease, ResultsState, Vote
-from voting.results.cache import forget_cached_results
+from voting.results.cache import forget_release
 from voting.tally import (
     RANKED_METHODS,
     RankedProfile,
@@ -222,7 +222,7 @@ def _recompute(edition: Edition) -> ResultsRelease:
         )
         state.current_release = release
         state.save(update_fields=["current_release", "last_checked_at", "last_duration_ms"])
-    transaction.on_commit(lambda: forget_cached_results(edition.slug))
+    transaction.on_commit(lambda: forget_release(edition.slug))
     return release
 
 

@@ -10,10 +10,19 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
-from awards.models import Category, Edition, Nominee
+from awards.models import Category, Edition, Nominee, ResultsStage
 from awards.selectors import get_edition_for
 from voting.models import CategoryResult, ResultsRelease, ResultsState
-from voting.results.writeup import METHOD_NOTES, position_label, sentence
+from voting.results.writeup import (
+    METHOD_NOTES,
+    SHARE_BASIS,
+    Framing,
+    Placed,
+    category_sentences,
+    framing,
+    plural,
+    position_label,
+)
 
 
 @dataclass(frozen=True)
@@ -41,10 +50,41 @@ class CategoryStandings:
     detail: dict[str, Any]
     first_preferences: list[ResultRow] | None
     names: dict[int, str] = field(repr=False, default_factory=dict)
+    sentences: list[str] = field(default_factory=list)  # the write-up, one per position, best first
 
     @property
     def method_note(self) -> str:
         return METHOD_NOTES[self.method]
+
+    @property
+    def headline(self) -> str:
+        """The sentence about the top position (naming every nominee tied there)."""
+        return self.sentences[0] if self.sentences else ""
+
+    @property
+    def share_basis(self) -> str:
+        """What every share of this category is a percentage of, in words."""
+        return SHARE_BASIS[self.method]
+
+    def share_denominator(self, nominee_id: int) -> int:
+        """The number a nominee's share is a percentage of (the same rule as the engine's)."""
+        if self.method == "borda":
+            return int(self.detail.get("total_points", 0))
+        if self.method == "irv":
+            reached = [r for r in self.detail.get("rounds", []) if str(nominee_id) in r["tallies"]]
+            return int(reached[-1]["continuing"]) if reached else self.ballots
+        return self.ballots
+
+    @property
+    def ballots_line(self) -> str:
+        return f"{plural(self.ballots, 'ballot')} voted in this category"
+
+    @property
+    def shows_comparison(self) -> bool:
+        """First preferences differ from the method's own table (a one-round IRV repeats it)."""
+        if not self.first_preferences:
+            return False
+        return not (self.method == "irv" and len(self.detail.get("rounds", [])) <= 1)
 
     @property
     def irv_rounds(self) -> list[dict[str, Any]]:
@@ -56,9 +96,10 @@ class CategoryStandings:
             table.append(
                 {
                     "number": entry["round"],
-                    "cells": [tallies.get(str(nominee), "") for nominee in order],
-                    "eliminated": [self.names.get(n, "?") for n in entry["eliminated"]],
-                    "exhausted": entry["exhausted"],
+                    "cells": [f"{tallies[str(n)]:,}" if str(n) in tallies else "" for n in order],
+                    "eliminated": [self.names.get(int(n), "?") for n in entry["eliminated"]],
+                    "exhausted": f"{entry['exhausted']:,}",
+                    "continuing": f"{entry['continuing']:,}",
                 }
             )
         return table
@@ -75,7 +116,7 @@ class CategoryStandings:
                     None
                     if a == b
                     else {
-                        "votes": pairwise[str(a)][str(b)],
+                        "votes": f"{pairwise[str(a)][str(b)]:,}",
                         "wins": pairwise[str(a)][str(b)] > pairwise[str(b)][str(a)],
                     }
                     for b in order
@@ -96,6 +137,11 @@ class EditionResults:
     release: ResultsRelease | None
     is_preview: bool
     categories: list[CategoryStandings]
+    framing: Framing
+
+    @property
+    def stage(self) -> ResultsStage:
+        return self.framing.stage
 
     def standings_for(self, category_slug: str) -> CategoryStandings:
         """The category's standings; 404 when the category has none (or is not in the edition)."""
@@ -108,7 +154,8 @@ class EditionResults:
         """These results narrowed to one category (all of them for None)."""
         if category_slug is None:
             return self
-        return EditionResults(self.edition, self.release, self.is_preview, [self.standings_for(category_slug)])
+        narrowed = [self.standings_for(category_slug)]
+        return EditionResults(self.edition, self.release, self.is_preview, narrowed, self.framing)
 
 
 @dataclass(frozen=True)
@@ -153,11 +200,10 @@ def can_see_results(edition: Edition, viewer: User | AnonymousUser, now: datetim
     return staff, staff
 
 
-def _rows(standings: list[dict[str, Any]], nominees: dict[int, Nominee], method: str) -> list[ResultRow]:
+def _rows(standings: list[dict[str, Any]], nominees: dict[int, Nominee], sentences: dict[int, str]) -> list[ResultRow]:
     rows = []
     for item in standings:
         nominee = nominees[item["nominee"]]
-        share = Decimal(item["share"])
         sublabel = " · ".join(part for part in (nominee.product_name, nominee.ticker) if part)
         rows.append(
             ResultRow(
@@ -167,35 +213,62 @@ def _rows(standings: list[dict[str, Any]], nominees: dict[int, Nominee], method:
                 item["position"],
                 item["tied"],
                 item["score"],
-                share,
-                sentence(nominee.name, item["position"], item["tied"], share, method),
+                Decimal(item["share"]),
+                sentences.get(nominee.pk, ""),
             )
         )
     return rows
 
 
-def edition_results(edition: Edition, *, is_preview: bool) -> EditionResults:
-    """The current release's standings for every category, in three queries."""
+def _placed(items: list[dict[str, Any]], nominees: dict[int, Nominee]) -> list[Placed]:
+    return [
+        Placed(
+            item["nominee"],
+            nominees[item["nominee"]].name,
+            item["position"],
+            item["tied"],
+            item["score"],
+            Decimal(item["share"]),
+        )
+        for item in items
+    ]
+
+
+def _standings(result: CategoryResult, nominees: dict[int, Nominee], stage: ResultsStage) -> CategoryStandings:
+    """One category's rows and write-up, in the words of the moment."""
+    placed = _placed(result.standings, nominees)
+    written = category_sentences(result.method, stage, placed, result.ballots, result.detail)
+    about = {nominee: text for named, text in written for nominee in named}
+    firsts = None
+    if result.first_preferences:
+        first_placed = _placed(result.first_preferences, nominees)
+        first_written = category_sentences("plurality", stage, first_placed, result.ballots, {})
+        firsts = _rows(result.first_preferences, nominees, {n: t for named, t in first_written for n in named})
+    names = {pk: n.name for pk, n in nominees.items() if n.category_id == result.category_id}
+    return CategoryStandings(
+        result.category,
+        result.method,
+        result.ballots,
+        _rows(result.standings, nominees, about),
+        result.detail,
+        firsts,
+        names,
+        [text for _, text in written],
+    )
+
+
+def edition_results(edition: Edition, *, is_preview: bool, now: datetime | None = None) -> EditionResults:
+    """The current release's standings for every category, in three queries, worded for `now`."""
     state = ResultsState.objects.select_related("current_release").filter(edition=edition).first()
     release = state.current_release if state else None
     results = CategoryResult.objects.filter(release=release).select_related("category") if release else []
     nominees = {n.pk: n for n in Nominee.objects.filter(category__edition=edition)}
-    categories = []
-    for result in results:
-        names = {pk: n.name for pk, n in nominees.items() if n.category_id == result.category_id}
-        firsts = _rows(result.first_preferences, nominees, "plurality") if result.first_preferences else None
-        categories.append(
-            CategoryStandings(
-                result.category,
-                result.method,
-                result.ballots,
-                _rows(result.standings, nominees, result.method),
-                result.detail,
-                firsts,
-                names,
-            )
-        )
-    return EditionResults(edition, release, is_preview, categories)
+    stage = edition.results_stage_at(now or timezone.now())
+    categories = [_standings(result, nominees, stage) for result in results]
+    framed = framing(
+        edition, stage, release.computed_at if release else None, release.ballots_counted if release else 0
+    )
+    return EditionResults(edition, release, is_preview, categories, framed)
 
 
 def release_history(category: Category, limit: int = 50) -> list[tuple[datetime, dict[int, Decimal]]]:

@@ -11,10 +11,10 @@ from django.shortcuts import render
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 
-from awards.models import Edition
 from voting.results import cache
 from voting.results import selectors as results
 from voting.results.share_image import ShareRow, render_share_image
+from voting.results.writeup import plural
 
 EMBED_ROWS = 5
 
@@ -52,11 +52,12 @@ def _png_cache_headers(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def _footer(edition: Edition, found: results.EditionResults | None) -> str:
-    ballots = found.release.ballots_counted if found and found.release else 0
-    return (
-        f"Podium · community-voted awards · {ballots:,} ballots counted" if found else "Podium · community-voted awards"
-    )
+def _footer(found: results.EditionResults | None) -> str:
+    """The image's last line: how many ballots, and the moment of the count (interim, closed, announced)."""
+    if found is None:
+        return "Podium · community-voted awards"
+    ballots = found.release.ballots_counted if found.release else 0
+    return f"Podium · {plural(ballots, 'ballot')} counted · {found.framing.moment}"
 
 
 @require_safe
@@ -67,7 +68,8 @@ def category_share_image(request: HttpRequest, edition_slug: str, category_slug:
         edition, found = results.visible_results(request.user, edition_slug)
         standings = _standings(found, category_slug)
         rows = [ShareRow(row.label, row.share) for row in standings.rows if row.count]
-        return _png(render_share_image(standings.category.title, edition.name, rows, _footer(edition, found)), found)
+        subtitle = f"{edition.name} · {found.framing.heading}" if found else edition.name
+        return _png(render_share_image(standings.category.title, subtitle, rows, _footer(found)), found)
 
     return _png_cache_headers(cache.cached_for_visitors(f"share:{category_slug}", draw)(request, edition_slug))
 
@@ -80,13 +82,13 @@ def edition_share_image(request: HttpRequest, edition_slug: str) -> HttpResponse
         edition, found = results.visible_results(request.user, edition_slug)
         if found is None:
             rows = [ShareRow(c.title, None) for c in edition.categories.all()]
-            return _png(render_share_image(edition.name, "Community-voted awards", rows, _footer(edition, None)), None)
+            return _png(render_share_image(edition.name, "Community-voted awards", rows, _footer(None)), None)
         rows = [
             ShareRow(f"{c.category.title}: {c.winners[0].label}", c.winners[0].share)
             for c in found.categories
             if c.winners
         ]
-        png = render_share_image(edition.name, "The winners", rows, _footer(edition, found), numbered=False)
+        png = render_share_image(edition.name, found.framing.heading, rows, _footer(found), numbered=False)
         return _png(png, found)
 
     return _png_cache_headers(cache.cached_for_visitors("share-image", draw)(request, edition_slug))

@@ -5,6 +5,7 @@ never imports `voting`: curation lives in awards, running an edition here.
 """
 
 from collections.abc import Callable
+from functools import partial
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -20,7 +21,7 @@ from django.utils.html import format_html
 from accounts.access import member_of
 from awards.admin import EditionAdmin
 from awards.models import Edition
-from voting.results.cache import forget_cached_results
+from voting.results.cache import forget_visibility
 from voting.staff import operations
 from voting.staff.operations import OperationRefused
 from voting.staff.turnout import edition_turnout
@@ -133,6 +134,8 @@ class EditionOperationsAdmin(EditionAdmin):
         return format_html('<a href="{}">Turnout</a>', reverse("admin:awards_edition_turnout", args=[edition.pk]))
 
     def save_model(self, request: HttpRequest, obj: Edition, form: object, change: bool) -> None:
+        previous = Edition.objects.filter(pk=obj.pk).values_list("slug", flat=True).first() if change else None
         super().save_model(request, obj, form, change)
-        slug = obj.slug
-        transaction.on_commit(lambda: forget_cached_results(slug))  # visibility or windows may have changed
+        # Visibility, windows, draft status or the slug may have changed: hide every copy, under both slugs.
+        for slug in {obj.slug, previous or obj.slug}:
+            transaction.on_commit(partial(forget_visibility, slug))

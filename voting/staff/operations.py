@@ -17,7 +17,7 @@ from accounts.models import User
 from awards.models import Edition
 from voting import tasks
 from voting.models import AnnouncementKind, EditionAction, EditionAudit
-from voting.results.cache import forget_cached_results
+from voting.results.cache import forget_visibility
 from voting.results.recompute import recompute_edition
 
 
@@ -58,7 +58,7 @@ def _change(edition_id: int, action: EditionAction, by: User, change: Callable[[
         edition.full_clean(exclude=["slug"])  # the named window constraints, as a message
         edition.save(update_fields=list(WINDOW_FIELDS))
         _audit(edition, action, by, before, now)
-        transaction.on_commit(lambda: forget_cached_results(edition.slug))
+        transaction.on_commit(lambda: forget_visibility(edition.slug))  # every window moves the stage
     return edition
 
 

@@ -35,8 +35,10 @@ def irv(profile: RankedProfile, candidates: Sequence[int]) -> TallyResult:
     round with equal votes in every round. A tie decided by ``candidates`` order still
     gives distinct positions, since one candidate stayed in the count longer.
 
-    score: votes in the last round the candidate took part in. share: score / ballots,
-    exact, ROUND_HALF_UP to one decimal. ballots: rankings naming at least one given
+    score: votes in the last round the candidate took part in. share: score / the ballots
+    still in the count (continuing, not exhausted) in that round, exact, ROUND_HALF_UP to one
+    decimal: the winner's share is of the final round's continuing ballots, so it is the
+    majority the count stopped at. ballots: rankings naming at least one given
     candidate. detail: ``rounds`` (tallies, eliminated, transfers gained from this round's
     elimination, cumulative exhausted ballots at this round's tallies, continuing ballots,
     and ``tie_break``: None, "previous_rounds", "first_preferences" or "candidate_order")
@@ -47,11 +49,12 @@ def irv(profile: RankedProfile, candidates: Sequence[int]) -> TallyResult:
     count = _Count(counted, order)
     winner = count.run() if counted.ballots else None
     keys, scores = count.position_keys(winner)
+    continuing = count.continuing_in_last_round()
     standings = rank(
         order,
         keys=keys,
         scores=scores,
-        shares={candidate: percent(score, counted.ballots) for candidate, score in scores.items()},
+        shares={candidate: percent(score, continuing[candidate]) for candidate, score in scores.items()},
     )
     return TallyResult("irv", counted.ballots, standings, {"rounds": count.rounds, "winner": winner})
 
@@ -128,6 +131,13 @@ class _Count:
         for candidate, gained in gains.items():
             self.votes[candidate] += gained
         return gains
+
+    def continuing_in_last_round(self) -> dict[int, int]:
+        """Per candidate, the continuing ballots of the last round it took part in (its share's denominator)."""
+        return {
+            candidate: self.rounds[len(history) - 1]["continuing"] if history else self.ballots
+            for candidate, history in self.history.items()
+        }
 
     def position_keys(self, winner: int | None) -> tuple[dict[int, Key], dict[int, int]]:
         """Sort keys implementing the position rule, and each candidate's score."""

@@ -23,14 +23,15 @@ def share_meta(
 ) -> dict[str, str]:
     """Tags for an edition page, its results overview (`results`) or a category's results (`standings`)."""
     request = context["request"]
-    if standings is not None:
-        title = f"{standings.category.title} · {edition.name} results"
-        description = " ".join(row.sentence for row in standings.rows[:2] if row.count) or standings.category.intro
+    if standings is not None and results is not None:
+        title = f"{standings.category.title} · {results.framing.title}"
+        description = " ".join(standings.sentences[:2]) or standings.category.intro
         image = reverse("voting:category_share_image", args=[edition.slug, standings.category.slug])
     elif results is not None:
-        title = f"{edition.name}: the winners"
-        winners = [f"{c.category.title}: {c.winners[0].label}" for c in results.categories if c.winners]
-        description = "; ".join(winners[:4]) + "." if winners else edition.description
+        title = results.framing.title
+        leaders = [f"{c.category.title}: {c.winners[0].label}" for c in results.categories if c.winners]
+        intro = results.framing.leaders_intro
+        description = f"{intro}: " + "; ".join(leaders[:4]) + "." if leaders else results.framing.status
         image = reverse("voting:edition_share_image", args=[edition.slug])
     else:
         title, description = edition.name, edition.description

@@ -180,3 +180,17 @@ def test_zero_ballots_ties_everyone_first(profile: RankedProfile) -> None:
 def test_rejects_repeated_candidates() -> None:
     with pytest.raises(ValueError, match="distinct"):
         irv(TENNESSEE, [MEMPHIS, MEMPHIS])
+
+
+def test_a_share_is_of_the_ballots_still_in_the_count_in_that_round() -> None:
+    # 940 ballots; C's 30 transfer 7 to A, 8 to B, and 15 run out of choices: 477 of 925, not of 940.
+    profile = RankedProfile({(A,): 470, (B,): 440, (C, A): 7, (C, B): 8, (C,): 15})
+    result = irv(profile, [A, B, C])
+
+    assert [(s.candidate, s.score, s.share) for s in result.standings] == [
+        (A, 477, Decimal("51.6")),
+        (B, 448, Decimal("48.4")),
+        (C, 30, Decimal("3.2")),  # of the 940 ballots of round 1, the last C took part in
+    ]
+    final = result.detail["rounds"][-1]
+    assert (final["continuing"], final["exhausted"]) == (925, 15)

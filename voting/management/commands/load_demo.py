@@ -7,6 +7,7 @@ from django.utils import timezone
 from accounts.services import ensure_verified_user
 from awards.demo import load_demo_editions
 from voting.ballots.demo import load_demo_ballots
+from voting.models import Ballot
 from voting.results.recompute import recompute_edition
 
 DEMO_STAFF_EMAIL = "staff@podium.example"
@@ -27,7 +28,11 @@ class Command(BaseCommand):
         added = load_demo_ballots([closed, open_])
         for edition in (closed, open_):
             recompute_edition(edition.pk)  # results ready at first start, even with a broker and no worker yet
-        self.stdout.write(f"Demo ballots added: {added}.")
+        held = {edition.pk: Ballot.objects.filter(edition=edition).count() for edition in (closed, open_)}
+        self.stdout.write(
+            f"The demo holds {held[closed.pk]:,} ballots in “{closed.name}” (published) and "
+            f"{held[open_.pk]:,} in “{open_.name}” (voting open); {f'{added:,}' if added else 'none'} added now."
+        )
         password = settings.PODIUM_DEMO_STAFF_PASSWORD
         ensure_verified_user(email=DEMO_STAFF_EMAIL, password=password, is_staff=True)
         self.stdout.write(
