@@ -1,4 +1,6 @@
 from allauth.account.decorators import secure_admin_login
+from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
@@ -29,3 +31,6 @@ urlpatterns = [
     path("", include("voting.urls")),
     path("", include("awards.urls")),
 ]
+
+if settings.DEBUG:  # uploaded nominee images in development; production serves MEDIA_URL elsewhere
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -59,34 +59,79 @@ def _footer(edition: Edition, found: results.EditionResults | None) -> str:
     )
 
 
+# How each method's figure reads on an image: (caption under a winner, heading of a category's bars).
+FIGURE_CAPTIONS = {
+    "plurality": ("of the votes", "Share of the votes"),
+    "approval": ("of voters approve", "Share of voters approving"),
+    "irv": ("in the final round", "Share in the last round each reached"),
+    "schulze": ("rivals beaten head to head", "First preferences; order by head-to-head wins"),
+    "borda": ("Borda points", "Share of the Borda points"),
+}
+
+
+def _winner_figure(standings: results.CategoryStandings, row: results.ResultRow) -> str:
+    if standings.method == "schulze":
+        return f"{row.count:,} of {len(standings.rows) - 1:,}"
+    if standings.method == "borda":
+        return f"{row.count:,}"
+    return f"{row.share:.1f}%"
+
+
+def _page(request: HttpRequest) -> int:
+    page = request.GET.get("page", "1")
+    return int(page) if page.isdigit() and 0 < int(page) < 100 else 1
+
+
 @require_safe
 def category_share_image(request: HttpRequest, edition_slug: str, category_slug: str) -> HttpResponse:
-    """The category's top nominees and their shares, as a 1200x630 PNG for link previews."""
+    """The category's nominees with votes and their shares on one scale, as 1200x630 PNG pages."""
+    page = _page(request)
 
     def draw() -> HttpResponse:
         edition, found = results.visible_results(request.user, edition_slug)
         standings = _standings(found, category_slug)
-        rows = [ShareRow(row.label, row.share) for row in standings.rows if row.count]
-        return _png(render_share_image(standings.category.title, edition.name, rows, _footer(edition, found)), found)
+        rows = [
+            ShareRow(row.label, f"{row.share:.1f}%", share=row.share, position=row.position_label)
+            for row in standings.rows
+            if row.count
+        ]
+        png = render_share_image(
+            standings.category.title,
+            edition.name,
+            rows,
+            _footer(edition, found),
+            bars=True,
+            column_caption=FIGURE_CAPTIONS[standings.method][1],
+            page=page,
+        )
+        return _png(png, found)
 
-    return _png_cache_headers(cache.cached_for_visitors(f"share:{category_slug}", draw)(request, edition_slug))
+    key = f"share:{category_slug}:{page}"
+    return _png_cache_headers(cache.cached_for_visitors(key, draw)(request, edition_slug))
 
 
 @require_safe
 def edition_share_image(request: HttpRequest, edition_slug: str) -> HttpResponse:
-    """Each category's winner with its share, or just the categories while results are hidden."""
+    """Each category's winner with its figure, or just the categories while results are hidden."""
+    page = _page(request)
 
     def draw() -> HttpResponse:
         edition, found = results.visible_results(request.user, edition_slug)
         if found is None:
-            rows = [ShareRow(c.title, None) for c in edition.categories.all()]
-            return _png(render_share_image(edition.name, "Community-voted awards", rows, _footer(edition, None)), None)
+            rows = [ShareRow(c.title) for c in edition.categories.all()]
+            png = render_share_image(edition.name, "Community-voted awards", rows, _footer(edition, None), page=page)
+            return _png(png, None)
         rows = [
-            ShareRow(f"{c.category.title}: {c.winners[0].label}", c.winners[0].share)
+            ShareRow(
+                " and ".join(w.label for w in c.winners),
+                _winner_figure(c, c.winners[0]),
+                FIGURE_CAPTIONS[c.method][0],
+                heading=c.category.title,
+            )
             for c in found.categories
             if c.winners
         ]
-        png = render_share_image(edition.name, "The winners", rows, _footer(edition, found), numbered=False)
+        png = render_share_image(edition.name, "The winners", rows, _footer(edition, found), page=page)
         return _png(png, found)
 
-    return _png_cache_headers(cache.cached_for_visitors("share-image", draw)(request, edition_slug))
+    return _png_cache_headers(cache.cached_for_visitors(f"share-image:{page}", draw)(request, edition_slug))
