@@ -7,7 +7,7 @@ from django.urls import include, path
 
 from awards.sitemaps import CategorySitemap, EditionSitemap
 from config.api import api_not_found, api_urls
-from voting.results.sitemaps import CategoryResultsSitemap, ResultsSitemap
+from voting.results.sitemaps import CategoryResultsSitemap, ResultsSitemap, WinnersSitemap
 
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 admin.site.site_header = "Podium administration"
@@ -19,6 +19,7 @@ SITEMAPS = {
     "categories": CategorySitemap,
     "results": ResultsSitemap,
     "category-results": CategoryResultsSitemap,
+    "winners": WinnersSitemap,
 }
 
 urlpatterns = [

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_safe
 from awards.models import Edition
 from voting.results import cache
 from voting.results import selectors as results
+from voting.results.figures import bars_heading, headline_figure
 from voting.results.share_image import ShareRow, render_share_image
 
 EMBED_ROWS = 5
@@ -59,24 +60,6 @@ def _footer(edition: Edition, found: results.EditionResults | None) -> str:
     )
 
 
-# How each method's figure reads on an image: (caption under a winner, heading of a category's bars).
-FIGURE_CAPTIONS = {
-    "plurality": ("of the votes", "Share of the votes"),
-    "approval": ("of voters approve", "Share of voters approving"),
-    "irv": ("in the final round", "Share in the last round each reached"),
-    "schulze": ("rivals beaten head to head", "First preferences; order by head-to-head wins"),
-    "borda": ("Borda points", "Share of the Borda points"),
-}
-
-
-def _winner_figure(standings: results.CategoryStandings, row: results.ResultRow) -> str:
-    if standings.method == "schulze":
-        return f"{row.count:,} of {len(standings.rows) - 1:,}"
-    if standings.method == "borda":
-        return f"{row.count:,}"
-    return f"{row.share:.1f}%"
-
-
 def _page(request: HttpRequest) -> int:
     page = request.GET.get("page", "1")
     return int(page) if page.isdigit() and 0 < int(page) < 100 else 1
@@ -101,7 +84,7 @@ def category_share_image(request: HttpRequest, edition_slug: str, category_slug:
             rows,
             _footer(edition, found),
             bars=True,
-            column_caption=FIGURE_CAPTIONS[standings.method][1],
+            column_caption=bars_heading(standings.method),
             page=page,
         )
         return _png(png, found)
@@ -121,16 +104,12 @@ def edition_share_image(request: HttpRequest, edition_slug: str) -> HttpResponse
             rows = [ShareRow(c.title) for c in edition.categories.all()]
             png = render_share_image(edition.name, "Community-voted awards", rows, _footer(edition, None), page=page)
             return _png(png, None)
-        rows = [
-            ShareRow(
-                " and ".join(w.label for w in c.winners),
-                _winner_figure(c, c.winners[0]),
-                FIGURE_CAPTIONS[c.method][0],
-                heading=c.category.title,
-            )
-            for c in found.categories
-            if c.winners
-        ]
+        rows = []
+        for c in found.categories:
+            if c.winners:
+                figure = headline_figure(c.method, c.winners[0].share, c.winners[0].count, len(c.rows))
+                names = " and ".join(w.label for w in c.winners)
+                rows.append(ShareRow(names, figure.value, figure.caption, heading=c.category.title))
         png = render_share_image(edition.name, "The winners", rows, _footer(edition, found), page=page)
         return _png(png, found)
 
