@@ -5,6 +5,7 @@ memory cache, console e-mail). README.md documents each one. A malformed value s
 process at start-up instead of running misconfigured.
 """
 
+import importlib.util
 from ipaddress import ip_network
 from pathlib import Path
 
@@ -260,6 +261,10 @@ if PODIUM_MEDIA_STORAGE == "filesystem":
     _MEDIA_STORAGE: dict[str, object] = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
     _MEDIA_ORIGINS: list[str] = []
 elif PODIUM_MEDIA_STORAGE == "s3":
+    if importlib.util.find_spec("storages") is None or importlib.util.find_spec("boto3") is None:
+        raise ImproperlyConfigured(
+            "PODIUM_MEDIA_STORAGE=s3 needs django-storages and boto3: pip install -r requirements-s3.txt"
+        )
     AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME", "")
     if not AWS_STORAGE_BUCKET_NAME:
         raise ImproperlyConfigured("AWS_STORAGE_BUCKET_NAME must be set when PODIUM_MEDIA_STORAGE is s3")

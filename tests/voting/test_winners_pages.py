@@ -106,3 +106,11 @@ def test_the_demo_ships_logos_for_a_few_nominees(demo) -> None:
         "OKX",
         "Solana",
     ]
+
+
+def test_a_published_edition_page_opens_with_its_winners(client: Client, demo) -> None:
+    text = _text(client.get(f"{PUBLISHED}/").content.decode())
+    assert text.index("The winners") < text.index("Categories")
+    assert "BlackRock won Top Bitcoin ETFs in 2024" in text and "Read about all the winners" in text
+    open_page = _text(client.get("/editions/moon-awards-2025/").content.decode())
+    assert "The winners" not in open_page and " won " not in open_page

@@ -25,5 +25,5 @@ def trend_chart(category: Category, names: dict[int, str], top: int = 5) -> Char
         f"Share of the leading nominees across {len(history)} updates",
         series,
         y_label="Share",
-        x_label=f"Time ({timezone.get_current_timezone_name()})",
+        x_label=f"Times in {timezone.get_current_timezone_name()}",
     )

@@ -77,7 +77,7 @@ def _chart(step: str, buckets: list[Bucket]) -> Chart | None:
         [(timezone.localtime(b.start), b.ballots) for b in buckets],
         timedelta(hours=1) if step == "hour" else timedelta(days=1),
         y_label=f"Ballots per {step}",
-        x_label=f"Time ({timezone.get_current_timezone_name()})",
+        x_label=f"Times in {timezone.get_current_timezone_name()}",
         what="ballot",
     )
 
