@@ -280,6 +280,16 @@ class Nominee(models.Model):
     def monogram(self) -> str:
         return monogram(self.name)
 
+    @property
+    def image_url(self) -> str:
+        """The thumbnail's URL ("" without an image): pages never load the full upload."""
+        return self.thumbnail.url if self.thumbnail else ""
+
+    @property
+    def tone(self) -> int:
+        """One of six monogram colours, stable for the nominee."""
+        return (self.pk or 0) % 6
+
 
 def fold_name(name: str) -> str:
     """A name as duplicates are compared: compatibility forms unified (NFKC: fullwidth letters are

@@ -61,3 +61,11 @@ def test_bar_chart_bars_sit_on_the_axis_with_titles() -> None:
     assert [round(bar.y + bar.height, 1) for bar in wide.bars] == [wide.bottom] * 4
     assert [bar.title for bar in wide.bars][:2] == ["01 Dec 09:07: 5 ballots", "02 Dec 09:07: 0 ballots"]
     assert [tick.label for tick in wide.y_ticks] == ["0", "5", "10", "15"]
+
+
+def test_one_bucket_is_a_bar_in_context_not_a_block() -> None:
+    chart = bar_chart("Turnout", [(T0, 240)], timedelta(hours=1), y_label="Ballots", x_label="Time", what="ballot")
+    wide = chart.frames[0]
+    (bar,) = wide.bars
+    assert bar.width < (wide.right - wide.left) / 6
+    assert wide.left < bar.x < bar.x + bar.width < wide.right

@@ -114,3 +114,12 @@ def test_a_published_edition_page_opens_with_its_winners(client: Client, demo) -
     assert "BlackRock won Top Bitcoin ETFs in 2024" in text and "Read about all the winners" in text
     open_page = _text(client.get("/editions/moon-awards-2025/").content.decode())
     assert "The winners" not in open_page and " won " not in open_page
+
+
+def test_a_published_category_page_opens_with_its_winner_and_marks_every_nominee(client: Client, demo) -> None:
+    page = client.get(f"{PUBLISHED}/categories/top-bitcoin-etfs-2024/").content.decode()
+    lead = page.split('class="winner-lead category-winner"', 1)[1].split('class="split', 1)[0]
+    assert "BlackRock won Top Bitcoin ETFs in 2024" in _text(lead) and "49.7% of the votes" in _text(lead)
+    assert page.count('class="mark mark--sm') == 8  # a logo or a monogram for each nominee card
+    open_page = client.get("/editions/moon-awards-2025/categories/top-ethereum-etfs-2025/").content.decode()
+    assert "winner-lead" not in open_page

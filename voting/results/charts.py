@@ -29,6 +29,7 @@ TIME_STEPS: list[tuple[timedelta, str]] = [
     (14 * DAY, "%d %b"),
     (30 * DAY, "%b %Y"),
 ]
+MIN_SLOTS = 7  # a bar chart spans at least this many buckets
 SIZES = {"wide": (720, 280, 7), "narrow": (360, 240, 4)}  # width, height, most time ticks
 
 
@@ -195,6 +196,10 @@ def bar_chart(
     """Counts per time bucket (start, count) as bars on a time scale; `what` names one unit in bar titles."""
     starts = [start for start, _ in buckets]
     start, end = min(starts), max(starts) + bucket
+    slots = round((end - start) / bucket)
+    if slots < MIN_SLOTS:  # a few buckets would be drawn as one wide block: centre them in some room
+        pad = bucket * ((MIN_SLOTS - slots) // 2)
+        start, end = start - pad, end + pad
     ceiling, step = nice_ceiling(float(max((n for _, n in buckets), default=0)))
     frames = []
     for name in SIZES:

@@ -181,7 +181,7 @@ def _rows(standings: list[dict[str, Any]], nominees: dict[int, Nominee], method:
                 item["score"],
                 share,
                 sentence(nominee.name, item["position"], item["tied"], share, method),
-                nominee.thumbnail.url if nominee.thumbnail else "",
+                nominee.image_url,
                 nominee.monogram,
             )
         )

@@ -1,4 +1,4 @@
-"""Winner tags: `{% headline_figure standings row as figure %}` and `{% edition_winners edition %}`."""
+"""Winner tags: `headline_figure`, and the `edition_winners` and `category_winner` banners of awards pages."""
 
 from typing import Any
 
@@ -28,3 +28,13 @@ def edition_winners(context: dict[str, Any], edition: Edition) -> dict[str, Any]
         return {"results": None}
     _, found = visible_results(context["request"].user, edition.slug)
     return {"edition": edition, "results": found, "request": context["request"]}
+
+
+@register.inclusion_tag("voting/_category_winner.html", takes_context=True)
+def category_winner(context: dict[str, Any], edition: Edition, category_slug: str) -> dict[str, Any]:
+    """The winner banner that opens a published category's page (nothing before publication)."""
+    if edition.phase_at(timezone.now()) != Phase.PUBLISHED:
+        return {"standings": None}
+    _, found = visible_results(context["request"].user, edition.slug)
+    standings = next((c for c in found.categories if c.category.slug == category_slug), None) if found else None
+    return {"edition": edition, "standings": standings, "request": context["request"]}
