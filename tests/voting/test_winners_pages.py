@@ -5,7 +5,9 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from awards.models import Edition, Nominee
@@ -123,3 +125,13 @@ def test_a_published_category_page_opens_with_its_winner_and_marks_every_nominee
     assert page.count('class="mark mark--sm') == 8  # a logo or a monogram for each nominee card
     open_page = client.get("/editions/moon-awards-2025/categories/top-ethereum-etfs-2025/").content.decode()
     assert "winner-lead" not in open_page
+
+
+def test_winners_page_costs_what_the_overview_costs_whatever_the_categories(demo) -> None:
+    staff = Client()
+    staff.force_login(StaffFactory())  # staff bypass the cache, so every request renders
+    with CaptureQueriesContext(connection) as overview:
+        staff.get(f"{PUBLISHED}/results/")
+    with CaptureQueriesContext(connection) as winners:
+        staff.get(f"{PUBLISHED}/winners/")
+    assert len(winners) == len(overview)  # the overview's count is guarded against growth
