@@ -56,7 +56,7 @@ class EditionAdmin(admin.ModelAdmin[Edition]):
             "Windows",
             {"fields": (("nominations_open_at", "nominations_close_at"), ("voting_opens_at", "voting_closes_at"))},
         ),
-        ("Results", {"fields": ("results_visibility", "published_at")}),
+        ("Results", {"fields": ("results_visibility", "published_at", "winners_intro")}),
         ("Who may vote", {"fields": ("min_account_age_days", "allowed_email_domains")}),
     )
 
@@ -73,7 +73,7 @@ HTTPS_URLS: dict[type[models.Field[Any, Any]], dict[str, Any]] = {models.URLFiel
 class NomineeInline(admin.TabularInline[Nominee, Category]):
     model = Nominee
     formfield_overrides = HTTPS_URLS
-    fields = ("name", "product_name", "ticker", "website", "order", "active")
+    fields = ("name", "product_name", "ticker", "website", "image", "order", "active")
     extra = 0
 
 

@@ -25,6 +25,6 @@ def _with_open_voting(document: dict[str, Any], now: datetime) -> dict[str, Any]
 
 def load_demo_editions(*, now: datetime) -> tuple[Edition, Edition]:
     """Load (or refresh) the closed, published 2024 edition and the open 2025 edition."""
-    closed = import_edition(document=parse_edition_file(CLOSED_EDITION_FILE.read_bytes()))
+    closed = import_edition(document=parse_edition_file(CLOSED_EDITION_FILE.read_bytes()), base_dir=DEMO_DIR)
     open_document = _with_open_voting(parse_edition_file(OPEN_EDITION_FILE.read_bytes()), now)
-    return closed, import_edition(document=open_document)
+    return closed, import_edition(document=open_document, base_dir=DEMO_DIR)

@@ -98,6 +98,7 @@ class NomineeSpec(Spec):
     description: StrictStr | None = None
     website: StrictStr | None = None
     active: StrictBool = True
+    image: StrictStr | None = None  # a path relative to the edition file; null removes the image
 
 
 class CategorySpec(Spec):
@@ -113,6 +114,7 @@ class EditionSpec(Spec):
     name: StrictStr
     slug: StrictStr | None = None
     description: StrictStr | None = None
+    winners_intro: StrictStr | None = None
     public: StrictBool = True
     results_visibility: StrictStr = "after_close"
     nominations: WindowSpec | None = None

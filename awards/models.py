@@ -12,6 +12,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
+from awards.images import make_thumbnail, monogram, validate_nominee_image
 from config.text import refuse_invisible_characters, strip_invisible_characters
 
 
@@ -65,6 +66,12 @@ class Edition(models.Model):
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=80, unique=True)
     description = models.TextField(blank=True)
+    winners_intro = models.TextField(
+        "introduction to the winners",
+        blank=True,
+        help_text="Opens the “All winners” page once results are published. Plain text: blank lines "
+        "separate paragraphs; no HTML or Markdown.",
+    )
     nominations_open_at = models.DateTimeField(null=True, blank=True)
     nominations_close_at = models.DateTimeField(null=True, blank=True)
     voting_opens_at = models.DateTimeField()
@@ -270,6 +277,15 @@ class Nominee(models.Model):
     website = models.URLField(blank=True)
     order = models.PositiveSmallIntegerField(default=0)
     active = models.BooleanField(default=True)
+    image = models.ImageField(
+        "logo or image",
+        upload_to="nominees/",
+        blank=True,
+        validators=[validate_nominee_image],
+        help_text="PNG, JPEG or WebP, at most 2 MB, 64 to 4096 pixels a side. Shown square; a monogram "
+        "stands in when there is none.",
+    )
+    thumbnail = models.ImageField(upload_to="nominees/thumbnails/", blank=True, editable=False)
 
     objects: ClassVar[NomineeQuerySet] = NomineeQuerySet.as_manager()  # type: ignore[assignment]
 
@@ -286,6 +302,29 @@ class Nominee(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Make the thumbnail once, when a new image arrives (and drop it with the image)."""
+        if not self.image:
+            self.thumbnail = None
+        elif not getattr(self.image, "_committed", True):  # a fresh upload, not yet stored: Django's own test
+            name = self.image.name or "image"
+            self.thumbnail.save(name, make_thumbnail(self.image, name), save=False)
+        super().save(*args, **kwargs)
+
+    @property
+    def monogram(self) -> str:
+        return monogram(self.name)
+
+    @property
+    def image_url(self) -> str:
+        """The thumbnail's URL ("" without an image): pages never load the full upload."""
+        return self.thumbnail.url if self.thumbnail else ""
+
+    @property
+    def tone(self) -> int:
+        """One of six monogram colours, stable for the nominee."""
+        return (self.pk or 0) % 6
 
 
 def fold_name(name: str) -> str:

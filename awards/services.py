@@ -5,12 +5,15 @@ part of the file means nothing is stored.
 """
 
 import csv
+import hashlib
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.text import slugify
 
@@ -144,6 +147,7 @@ def _apply_edition(spec: EditionSpec, check: _Collector) -> Edition | None:
     slug = spec.slug or slugify(spec.name)
     edition = Edition.objects.filter(slug=slug).first() or Edition(slug=slug)
     edition.name, edition.description = spec.name, spec.description or ""
+    edition.winners_intro = spec.winners_intro or ""
     edition.is_public = spec.public
     edition.results_visibility = spec.results_visibility
     nominations = spec.nominations
@@ -160,7 +164,37 @@ def _apply_edition(spec: EditionSpec, check: _Collector) -> Edition | None:
     return edition
 
 
-def _apply_nominees(category: Category, specs: list[NomineeSpec], where: str, check: _Collector) -> None:
+def _image_file(value: str, base_dir: Path | None, where: str, check: _Collector) -> ContentFile | None:  # type: ignore[type-arg]
+    """The image a nominee names, read from a path relative to the edition file."""
+    relative = PurePosixPath(value)
+    if base_dir is None or relative.is_absolute() or ".." in relative.parts:
+        check.add(where, f"“{value}” must be a path relative to the edition file, inside its folder")
+        return None
+    try:
+        content = (base_dir / relative).read_bytes()
+    except OSError as error:
+        check.add(where, f"cannot read “{value}”: {error.strerror}")
+        return None
+    # Named by content, so loading the same file again keeps the stored image (no new upload).
+    digest = hashlib.sha256(content).hexdigest()[:12]
+    return ContentFile(content, name=f"{relative.stem}-{digest}{relative.suffix.lower()}")
+
+
+def _set_image(nominee: Nominee, spec: NomineeSpec, base_dir: Path | None, where: str, check: _Collector) -> None:
+    """An image named in the file replaces the nominee's; `image: null` removes it; no key keeps it."""
+    if "image" not in spec.model_fields_set:
+        return
+    if not spec.image:
+        nominee.image = None
+        return
+    image = _image_file(spec.image, base_dir, where, check)
+    if image is not None and PurePosixPath(nominee.image.name or "").stem != PurePosixPath(image.name or "").stem:
+        nominee.image = image
+
+
+def _apply_nominees(
+    category: Category, specs: list[NomineeSpec], where: str, check: _Collector, base_dir: Path | None
+) -> None:
     seen: set[str] = set()
     existing = {fold_name(n.name): n for n in category.nominees.all()} if category.pk else {}
     for order, spec in enumerate(specs, start=1):
@@ -176,6 +210,7 @@ def _apply_nominees(category: Category, specs: list[NomineeSpec], where: str, ch
         for field in ("product_name", "ticker", "description", "website"):
             setattr(nominee, field, getattr(spec, field) or "")
         nominee.order, nominee.active = order, spec.active
+        _set_image(nominee, spec, base_dir, f"{here}.image", check)
         try:
             nominee.full_clean()
         except ValidationError as error:
@@ -184,7 +219,7 @@ def _apply_nominees(category: Category, specs: list[NomineeSpec], where: str, ch
         nominee.save()
 
 
-def _apply_categories(edition: Edition, specs: list[CategorySpec], check: _Collector) -> None:
+def _apply_categories(edition: Edition, specs: list[CategorySpec], check: _Collector, base_dir: Path | None) -> None:
     seen: set[str] = set()
     for order, spec in enumerate(specs, start=1):
         where = f"categories[{order - 1}]"
@@ -203,17 +238,20 @@ def _apply_categories(edition: Edition, specs: list[CategorySpec], check: _Colle
             check.add_validation(where, error)
             continue
         category.save()
-        _apply_nominees(category, spec.nominees, f"{where}.nominees", check)
+        _apply_nominees(category, spec.nominees, f"{where}.nominees", check, base_dir)
 
 
-def import_edition(*, document: Any) -> Edition:
+def import_edition(*, document: Any, base_dir: Path | None = None) -> Edition:
     """Create or update an edition, its categories and nominees from a parsed document.
 
     The document is first checked against the declared schema (awards/edition_file.py:
     every value's type, strictly, so `"false"` is not a boolean), then each part against
     the models' rules. Matching is by edition slug, category slug and nominee name
     (folded), so a second load of the same file changes nothing. The format is described
-    in README.md ("Defining an edition in a file"). Raises ImportRejected listing every
+    in README.md ("Defining an edition in a file"). Nominee `image` paths are read relative
+    to `base_dir` (the edition file's folder); without one, a document may not name images.
+    An image is stored as soon as it validates: when a later problem rolls the import back,
+    the stored file stays behind, unreferenced (storage is not transactional). Raises ImportRejected listing every
     problem, with its path in the document; in that case nothing is stored.
     """
     spec, schema_problems = validate_document(document)
@@ -223,7 +261,7 @@ def import_edition(*, document: Any) -> Edition:
     with transaction.atomic():
         edition = _apply_edition(spec.edition, check)
         if edition is not None:
-            _apply_categories(edition, spec.categories, check)
+            _apply_categories(edition, spec.categories, check, base_dir)
         if check.problems:
             transaction.set_rollback(True)
     if check.problems or edition is None:

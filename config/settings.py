@@ -5,6 +5,7 @@ memory cache, console e-mail). README.md documents each one. A malformed value s
 process at start-up instead of running misconfigured.
 """
 
+import importlib.util
 from ipaddress import ip_network
 from pathlib import Path
 
@@ -249,8 +250,51 @@ USE_TZ = True
 # --- Static files -----------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# --- Uploaded media (nominee images) ---------------------------------------------------------
+# "filesystem": MEDIA_ROOT on local disk (Django serves it when DEBUG is on; put a web server or
+# volume in front in production). "s3": an S3-compatible bucket through django-storages, set up
+# with the AWS_* variables below (AWS, MinIO, Cloudflare R2, Scaleway, ...).
+MEDIA_URL = env_str("MEDIA_URL", "/media/")
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+PODIUM_MEDIA_STORAGE = env_str("PODIUM_MEDIA_STORAGE", "filesystem")
+if PODIUM_MEDIA_STORAGE == "filesystem":
+    _MEDIA_STORAGE: dict[str, object] = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    _MEDIA_ORIGINS: list[str] = []
+elif PODIUM_MEDIA_STORAGE == "s3":
+    if importlib.util.find_spec("storages") is None or importlib.util.find_spec("boto3") is None:
+        raise ImproperlyConfigured(
+            "PODIUM_MEDIA_STORAGE=s3 needs django-storages and boto3: pip install -r requirements-s3.txt"
+        )
+    AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME", "")
+    if not AWS_STORAGE_BUCKET_NAME:
+        raise ImproperlyConfigured("AWS_STORAGE_BUCKET_NAME must be set when PODIUM_MEDIA_STORAGE is s3")
+    _s3_endpoint = env_str("AWS_S3_ENDPOINT_URL", "")
+    _s3_domain = env_str("AWS_S3_CUSTOM_DOMAIN", "")
+    _MEDIA_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": _s3_endpoint or None,
+            "region_name": env_str("AWS_S3_REGION_NAME", "") or None,
+            "custom_domain": _s3_domain or None,
+            "location": env_str("AWS_LOCATION", ""),
+            # Nominee images are public; signed URLs would change on every page and defeat caching.
+            "querystring_auth": env_bool("AWS_QUERYSTRING_AUTH", False),
+            "file_overwrite": False,
+        },
+    }
+    # Credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (boto3 reads them itself).
+    if _s3_domain:
+        _MEDIA_ORIGINS = [f"https://{_s3_domain}"]
+    elif _s3_endpoint:
+        _MEDIA_ORIGINS = [_s3_endpoint.rstrip("/")]
+    else:
+        _MEDIA_ORIGINS = [f"https://{AWS_STORAGE_BUCKET_NAME}.s3.amazonaws.com"]
+else:
+    raise ImproperlyConfigured(f"PODIUM_MEDIA_STORAGE must be filesystem or s3, not {PODIUM_MEDIA_STORAGE!r}")
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _MEDIA_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -285,7 +329,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "data:"],
+        "img-src": [SELF, "data:", *_MEDIA_ORIGINS],
         "font-src": [SELF],
         "connect-src": [SELF],
         "form-action": [SELF],

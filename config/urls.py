@@ -1,11 +1,13 @@
 from allauth.account.decorators import secure_admin_login
+from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from awards.sitemaps import CategorySitemap, EditionSitemap
 from config.api import api_not_found, api_urls
-from voting.results.sitemaps import CategoryResultsSitemap, ResultsSitemap
+from voting.results.sitemaps import CategoryResultsSitemap, ResultsSitemap, WinnersSitemap
 
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 admin.site.site_header = "Podium administration"
@@ -17,6 +19,7 @@ SITEMAPS = {
     "categories": CategorySitemap,
     "results": ResultsSitemap,
     "category-results": CategoryResultsSitemap,
+    "winners": WinnersSitemap,
 }
 
 urlpatterns = [
@@ -29,3 +32,6 @@ urlpatterns = [
     path("", include("voting.urls")),
     path("", include("awards.urls")),
 ]
+
+if settings.DEBUG:  # uploaded nominee images in development; production serves MEDIA_URL elsewhere
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

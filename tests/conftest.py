@@ -148,3 +148,9 @@ def _wait_for_worker(app: object, worker: subprocess.Popen[bytes]) -> None:
         except Exception:  # noqa: S112 - the worker is still starting
             continue
     pytest.fail("celery worker did not answer a ping within 60 s")
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings: object, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Uploaded nominee images go to a throw-away folder, never the checkout's media/."""
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")  # type: ignore[attr-defined]

@@ -89,6 +89,9 @@ MATRIX: list[tuple[str, Expect]] = [
     (f"/editions/{PUBLISHED}/categories/{ETF}/", EVERYONE_200),
     (f"/editions/{PUBLISHED}/results/", EVERYONE_200),
     (f"/editions/{PUBLISHED}/results/{ETF}/", EVERYONE_200),
+    (f"/editions/{PUBLISHED}/winners/", EVERYONE_200),
+    (f"/editions/{OPEN}/winners/", dict.fromkeys(ROLES, 404)),  # not published: no winners, not even for staff
+    ("/editions/draft/winners/", dict.fromkeys(ROLES, 404)),
     (f"/editions/{PUBLISHED}/results.json", EVERYONE_200),
     (f"/editions/{PUBLISHED}/results.csv", EVERYONE_200),
     ("/receipts/", EVERYONE_200),

@@ -15,6 +15,7 @@ urlpatterns = [
     path("receipts/", ballot_views.receipt_check, name="receipt_check"),
     path("notifications/opt-out/<str:token>/", notification_views.opt_out, name="opt_out"),
     path("editions/<slug:edition_slug>/results/", results_views.edition_results_page, name="results"),
+    path("editions/<slug:edition_slug>/winners/", results_views.winners_page, name="winners"),
     path(
         "editions/<slug:edition_slug>/results.json",
         results_views.results_download,

@@ -215,3 +215,63 @@ def test_env_list_and_str() -> None:
     assert env_list("HOSTS", ["a"], {"HOSTS": " x.org, ,y.org "}) == ["x.org", "y.org"]
     assert env_str("NAME", "default", {}) == "default"
     assert env_str("NAME", "default", {"NAME": "set"}) == "set"
+
+
+MEDIA_PROBE = """
+import json, django
+from django.conf import settings
+django.setup()
+from django.core.files.storage import storages
+media = storages["default"]
+print(json.dumps({
+    "backend": settings.STORAGES["default"]["BACKEND"], "root": str(settings.MEDIA_ROOT), "url": settings.MEDIA_URL,
+    "image_url": media.url("nominees/thumbnails/blackrock.png"),
+    "img_src": settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"],
+}))
+"""
+
+
+def _media_settings(**overrides: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", MEDIA_PROBE],
+        cwd=ROOT,
+        env=_clean_env(**overrides),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_media_defaults_to_the_filesystem() -> None:
+    result = _media_settings(MEDIA_ROOT="/srv/podium/media")
+    media = json.loads(result.stdout)
+    assert media["backend"] == "django.core.files.storage.FileSystemStorage"
+    assert (media["root"], media["image_url"]) == ("/srv/podium/media", "/media/nominees/thumbnails/blackrock.png")
+    assert media["img_src"] == ["'self'", "data:"]
+
+
+def test_media_in_an_s3_compatible_bucket_is_public_and_allowed_by_the_csp() -> None:
+    result = _media_settings(
+        PODIUM_MEDIA_STORAGE="s3",
+        AWS_STORAGE_BUCKET_NAME="podium-media",
+        AWS_S3_ENDPOINT_URL="https://objects.example.net",
+        AWS_ACCESS_KEY_ID="test",
+        AWS_SECRET_ACCESS_KEY="test",  # never used: building a URL makes no request
+    )
+    assert result.returncode == 0, result.stderr
+    media = json.loads(result.stdout)
+    assert media["backend"] == "storages.backends.s3.S3Storage"
+    assert media["image_url"] == "https://objects.example.net/podium-media/nominees/thumbnails/blackrock.png"
+    assert media["img_src"] == ["'self'", "data:", "https://objects.example.net"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"PODIUM_MEDIA_STORAGE": "s3"}, "AWS_STORAGE_BUCKET_NAME must be set when PODIUM_MEDIA_STORAGE is s3"),
+        ({"PODIUM_MEDIA_STORAGE": "ftp"}, "PODIUM_MEDIA_STORAGE must be filesystem or s3, not 'ftp'"),
+    ],
+)
+def test_a_wrong_media_storage_stops_start_up(overrides: dict[str, str], message: str) -> None:
+    result = _media_settings(**overrides)
+    assert result.returncode != 0 and message in result.stderr

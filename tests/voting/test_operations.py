@@ -201,8 +201,10 @@ def test_turnout_dashboard(client: Client, edition) -> None:
         ("Best wallet", 1, 50),
         ("Best chain", 0, 0),
     ]
-    assert [b.ballots for b in turnout.bars] == [3]
-    assert turnout.bars[0].height == 160
+    assert [b.ballots for b in turnout.buckets] == [3]
+    wide = turnout.chart.frames[0]
+    assert [bar.height for bar in wide.bars] == [wide.bottom - wide.top]  # the peak reaches the axis top
+    assert [tick.label for tick in wide.y_ticks] == ["0", "1", "2", "3"]
     content = response.content.decode()
     assert "<svg" in content
     assert "style=" not in content.split('id="turnout-totals"')[1]  # the CSP forbids inline styles

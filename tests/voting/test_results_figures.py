@@ -9,7 +9,6 @@ import csv
 import io
 import json
 from datetime import timedelta
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -69,15 +68,15 @@ def test_the_share_image_draws_51_6(client: Client, runoff, monkeypatch) -> None
     drawn: list[tuple[Any, ...]] = []
 
     def capture(title: str, subtitle: str, rows: list[Any], footer: str, **options: Any) -> bytes:
-        drawn.append((title, subtitle, [(row.label, row.share) for row in rows], footer))
+        drawn.append((title, subtitle, [(row.heading, row.label, row.figure) for row in rows], footer))
         return b"\x89PNG"
 
     monkeypatch.setattr(sharing, "render_share_image", capture)
     client.get("/editions/runoff/results/l2/share.png")
     client.get("/editions/runoff/share.png")
     [(_, _, category_rows, _), (_, _, edition_rows, _)] = drawn
-    assert category_rows[0] == ("Arbitrum", Decimal("51.6"))
-    assert edition_rows == [("Best L2: Arbitrum", Decimal("51.6"))]
+    assert category_rows[0] == ("", "Arbitrum", "51.6%")
+    assert edition_rows == [("Best L2", "Arbitrum", "51.6%")]
 
 
 def test_the_csv_states_the_share_and_its_denominator(client: Client, runoff) -> None:

@@ -174,7 +174,9 @@ def test_sitemap_lists_public_pages_only(client: Client, demo, hidden) -> None:
         "http://testserver/editions/moon-awards-2025/results/",  # live results
         "http://testserver/editions/moon-awards-2024/categories/top-bitcoin-etfs-2024/",
         "http://testserver/editions/hidden/",
+        "http://testserver/editions/moon-awards-2024/winners/",
     ):
         assert f"<loc>{expected}</loc>" in body
+    assert "/editions/moon-awards-2025/winners/" not in body  # live results are not winners yet
     assert "/editions/draft/" not in body
     assert "/editions/hidden/results/" not in body

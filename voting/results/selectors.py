@@ -35,10 +35,17 @@ class ResultRow:
     count: int
     share: Decimal
     sentence: str
+    image_url: str = ""  # the nominee's thumbnail; pages draw `monogram` when there is none
+    monogram: str = ""
 
     @property
     def position_label(self) -> str:
         return position_label(self.position, self.tied)
+
+    @property
+    def tone(self) -> int:
+        """One of six monogram colours, stable for the nominee."""
+        return self.nominee_id % 6
 
 
 @dataclass(frozen=True)
@@ -130,6 +137,11 @@ class CategoryStandings:
     def winners(self) -> list[ResultRow]:
         return [row for row in self.rows if row.position == 1 and row.count > 0]
 
+    @property
+    def podium(self) -> list[ResultRow]:
+        """The nominees placed first to third (ties included) that received anything."""
+        return [row for row in self.rows if row.position <= 3 and row.count > 0]
+
 
 @dataclass(frozen=True)
 class EditionResults:
@@ -215,6 +227,8 @@ def _rows(standings: list[dict[str, Any]], nominees: dict[int, Nominee], sentenc
                 item["score"],
                 Decimal(item["share"]),
                 sentences.get(nominee.pk, ""),
+                nominee.image_url,
+                nominee.monogram,
             )
         )
     return rows

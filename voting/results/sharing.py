@@ -13,6 +13,7 @@ from django.views.decorators.http import require_safe
 
 from voting.results import cache
 from voting.results import selectors as results
+from voting.results.figures import bars_heading, headline_figure
 from voting.results.share_image import ShareRow, render_share_image
 from voting.results.writeup import plural
 
@@ -60,35 +61,57 @@ def _footer(found: results.EditionResults | None) -> str:
     return f"Podium · {plural(ballots, 'ballot')} counted · {found.framing.moment}"
 
 
+def _page(request: HttpRequest) -> int:
+    page = request.GET.get("page", "1")
+    return int(page) if page.isdigit() and 0 < int(page) < 100 else 1
+
+
 @require_safe
 def category_share_image(request: HttpRequest, edition_slug: str, category_slug: str) -> HttpResponse:
-    """The category's top nominees and their shares, as a 1200x630 PNG for link previews."""
+    """The category's nominees with votes and their shares on one scale, as 1200x630 PNG pages."""
+    page = _page(request)
 
     def draw() -> HttpResponse:
         edition, found = results.visible_results(request.user, edition_slug)
         standings = _standings(found, category_slug)
-        rows = [ShareRow(row.label, row.share) for row in standings.rows if row.count]
-        subtitle = f"{edition.name} · {found.framing.heading}" if found else edition.name
-        return _png(render_share_image(standings.category.title, subtitle, rows, _footer(found)), found)
+        rows = [
+            ShareRow(row.label, f"{row.share:.1f}%", share=row.share, position=row.position_label)
+            for row in standings.rows
+            if row.count
+        ]
+        png = render_share_image(
+            standings.category.title,
+            f"{edition.name} · {found.framing.heading}" if found else edition.name,
+            rows,
+            _footer(found),
+            bars=True,
+            column_caption=bars_heading(standings.method),
+            page=page,
+        )
+        return _png(png, found)
 
-    return _png_cache_headers(cache.cached_for_visitors(f"share:{category_slug}", draw)(request, edition_slug))
+    key = f"share:{category_slug}:{page}"
+    return _png_cache_headers(cache.cached_for_visitors(key, draw)(request, edition_slug))
 
 
 @require_safe
 def edition_share_image(request: HttpRequest, edition_slug: str) -> HttpResponse:
-    """Each category's winner with its share, or just the categories while results are hidden."""
+    """Each category's winner with its figure, or just the categories while results are hidden."""
+    page = _page(request)
 
     def draw() -> HttpResponse:
         edition, found = results.visible_results(request.user, edition_slug)
         if found is None:
-            rows = [ShareRow(c.title, None) for c in edition.categories.all()]
-            return _png(render_share_image(edition.name, "Community-voted awards", rows, _footer(None)), None)
-        rows = [
-            ShareRow(f"{c.category.title}: {c.winners[0].label}", c.winners[0].share)
-            for c in found.categories
-            if c.winners
-        ]
-        png = render_share_image(edition.name, found.framing.heading, rows, _footer(found), numbered=False)
+            rows = [ShareRow(c.title) for c in edition.categories.all()]
+            png = render_share_image(edition.name, "Community-voted awards", rows, _footer(None), page=page)
+            return _png(png, None)
+        rows = []
+        for c in found.categories:
+            if c.winners:
+                figure = headline_figure(c.method, c.winners[0].share, c.winners[0].count, len(c.rows))
+                names = " and ".join(w.label for w in c.winners)
+                rows.append(ShareRow(names, figure.value, figure.caption, heading=c.category.title))
+        png = render_share_image(edition.name, found.framing.heading, rows, _footer(found), page=page)
         return _png(png, found)
 
-    return _png_cache_headers(cache.cached_for_visitors("share-image", draw)(request, edition_slug))
+    return _png_cache_headers(cache.cached_for_visitors(f"share-image:{page}", draw)(request, edition_slug))

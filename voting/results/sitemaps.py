@@ -4,7 +4,7 @@ from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 from django.utils import timezone
 
-from awards.models import Category, Edition
+from awards.models import Category, Edition, Phase
 
 
 class ResultsSitemap(Sitemap[Edition]):
@@ -30,3 +30,18 @@ class CategoryResultsSitemap(Sitemap[Category]):
 
     def location(self, item: Category) -> str:
         return reverse("voting:category_results", args=[item.edition.slug, item.slug])
+
+
+class WinnersSitemap(Sitemap[Edition]):
+    """The "All winners" article of each published edition (it exists only once published)."""
+
+    changefreq = "daily"
+    priority = 0.9
+
+    def items(self) -> list[Edition]:
+        now = timezone.now()
+        editions = Edition.objects.public().filter(published_at__lte=now)
+        return [e for e in editions.order_by("-voting_opens_at", "pk") if e.phase_at(now) == Phase.PUBLISHED]
+
+    def location(self, item: Edition) -> str:
+        return reverse("voting:winners", args=[item.slug])

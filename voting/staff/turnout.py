@@ -1,8 +1,8 @@
 """The turnout dashboard's reads: ballots over time, completion per category, invalidations, recompute.
 
-A fixed handful of aggregate queries whatever the number of ballots; the chart geometry is
-computed here so the template only draws rectangles (no script, no inline style: the CSP
-forbids both).
+A fixed handful of aggregate queries whatever the number of ballots; the chart is laid out
+by the shared SVG chart code (voting/results/charts.py), so the template only draws it (no
+script, no inline style: the CSP forbids both).
 """
 
 from dataclasses import dataclass
@@ -10,22 +10,19 @@ from datetime import datetime, timedelta
 
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDay, TruncHour
+from django.utils import timezone
 
 from awards.models import Edition
 from voting.models import Ballot, BallotAudit, BallotStatus, ResultsState, Vote
+from voting.results.charts import Chart, bar_chart
 
-CHART_WIDTH, CHART_HEIGHT = 720, 160
 MAX_BARS = 24 * 7  # beyond a week of hours, the chart counts per day
 
 
 @dataclass(frozen=True)
-class Bar:
+class Bucket:
     start: datetime
     ballots: int
-    x: float
-    y: float
-    width: float
-    height: float
 
 
 @dataclass(frozen=True)
@@ -43,21 +40,14 @@ class Turnout:
     invalidated: int
     audits: int
     step: str  # "hour" or "day"
-    bars: list[Bar]
+    buckets: list[Bucket]
     peak: int
+    chart: Chart | None
     categories: list[CategoryCompletion]
     state: ResultsState | None
 
-    @property
-    def chart_width(self) -> int:
-        return CHART_WIDTH
 
-    @property
-    def chart_height(self) -> int:
-        return CHART_HEIGHT
-
-
-def _bars(edition: Edition) -> tuple[str, list[Bar], int]:
+def _buckets(edition: Edition) -> tuple[str, list[Bucket], int]:
     span = Ballot.objects.filter(edition=edition).order_by("submitted_at").values_list("submitted_at", flat=True)
     first, last = span.first(), span.last()
     if first is None or last is None:
@@ -76,16 +66,20 @@ def _bars(edition: Edition) -> tuple[str, list[Bar], int]:
     while cursor <= max(counts):
         buckets.append(cursor)
         cursor += delta
-    peak = max(counts.values())
-    width = CHART_WIDTH / len(buckets)
-    bars = []
-    for index, start in enumerate(buckets):
-        n = counts.get(start, 0)
-        height = round(CHART_HEIGHT * n / peak, 1)
-        bars.append(
-            Bar(start, n, round(index * width, 1), round(CHART_HEIGHT - height, 1), round(width * 0.9, 1), height)
-        )
-    return step, bars, peak
+    return step, [Bucket(start, counts.get(start, 0)) for start in buckets], max(counts.values())
+
+
+def _chart(step: str, buckets: list[Bucket]) -> Chart | None:
+    if not buckets:
+        return None
+    return bar_chart(
+        f"Ballots first submitted per {step}",
+        [(timezone.localtime(b.start), b.ballots) for b in buckets],
+        timedelta(hours=1) if step == "hour" else timedelta(days=1),
+        y_label=f"Ballots per {step}",
+        x_label=f"Times in {timezone.get_current_timezone_name()}",
+        what="ballot",
+    )
 
 
 def edition_turnout(edition: Edition) -> Turnout:
@@ -107,7 +101,7 @@ def edition_turnout(edition: Edition) -> Turnout:
         )
         for c in edition.categories.all()
     ]
-    step, bars, peak = _bars(edition)
+    step, buckets, peak = _buckets(edition)
     return Turnout(
         edition=edition,
         ballots=totals["ballots"],
@@ -115,8 +109,9 @@ def edition_turnout(edition: Edition) -> Turnout:
         invalidated=totals["invalidated"],
         audits=BallotAudit.objects.filter(edition=edition).count(),
         step=step,
-        bars=bars,
+        buckets=buckets,
         peak=peak,
+        chart=_chart(step, buckets),
         categories=categories,
         state=ResultsState.objects.select_related("current_release").filter(edition=edition).first(),
     )

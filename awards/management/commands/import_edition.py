@@ -28,7 +28,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, file: Path, **options: Any) -> None:
         try:
-            edition = import_edition(document=read_edition_file(file))
+            edition = import_edition(document=read_edition_file(file), base_dir=file.resolve().parent)
         except ImportRejected as rejected:
             for problem in rejected.problems:
                 self.stderr.write(f"  {problem}")
