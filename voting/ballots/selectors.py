@@ -1,14 +1,16 @@
 """Reads for ballots and receipts, with who-may-see-what applied here."""
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.contrib.auth.models import AnonymousUser
+from django.utils.crypto import salted_hmac
 
 from accounts.models import User
-from awards.models import Edition
+from awards.models import Category, Edition, Nominee, NomineeOrder
 from awards.selectors import visible_editions
-from voting.ballots.rules import BallotRules, rules_for
+from voting.ballots.rules import BallotRules, rules_for, rules_from
 from voting.models import Ballot, Receipt
 
 
@@ -36,6 +38,7 @@ class BallotPage:
     ballot: Ballot | None
     selections: dict[int, list[int]]
     receipt: Receipt | None
+    nominees: dict[int, list[Nominee]] = field(default_factory=dict)  # active ones, per category, in ballot order
 
     @property
     def version(self) -> int:
@@ -43,9 +46,29 @@ class BallotPage:
 
 
 def ballot_page(voter: User, edition: Edition) -> BallotPage:
+    """The member's ballot with the edition's rules and nominees, categories and nominees read once."""
     ballot = ballot_of(voter, edition)
     receipt = latest_receipt(ballot) if ballot else None
-    return BallotPage(rules_for(edition), ballot, selections_of(ballot), receipt)
+    categories = list(edition.categories.prefetch_related("nominees"))
+    nominees = {c.pk: ballot_order(voter, c, [n for n in c.nominees.all() if n.active]) for c in categories}
+    return BallotPage(rules_from(edition, categories), ballot, selections_of(ballot), receipt, nominees)
+
+
+def ballot_order(voter: User, category: Category, nominees: Sequence[Nominee]) -> list[Nominee]:
+    """The nominees in the order this member's ballot lists them.
+
+    Curated categories keep the staff's order. Shuffled ones are sorted by a keyed hash of
+    (member, category, nominee): each member gets their own order, the same on every visit
+    and every device, which nobody can predict without the site's secret key; ballot-order
+    bias then spreads evenly over the nominees instead of favouring the first one listed.
+    """
+    if category.ballot_order != NomineeOrder.SHUFFLED:
+        return list(nominees)
+
+    def key(nominee: Nominee) -> str:
+        return salted_hmac("podium.ballot-order", f"{voter.pk}:{category.pk}:{nominee.pk}").hexdigest()
+
+    return sorted(nominees, key=key)
 
 
 @dataclass(frozen=True)

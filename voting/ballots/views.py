@@ -44,7 +44,7 @@ def _load(request: HttpRequest, edition_slug: str) -> _Ballot:
     edition = get_edition_for(member, edition_slug)
     page = selectors.ballot_page(member, edition)
     initial = BallotForm.initial_for(page.selections, page.rules, page.version)
-    form = BallotForm(page.rules, request.POST or None, initial=initial)
+    form = BallotForm(page.rules, request.POST or None, initial=initial, nominees=page.nominees)
     now = timezone.now()
     closed = rules.voting_window_problem(edition, now) or rules.eligibility_problem(member, edition, now)
     return _Ballot(member, edition, page, form, closed)
@@ -100,7 +100,8 @@ def ballot_submit(request: HttpRequest, edition_slug: str) -> HttpResponse:
 def _rejected_page(request: HttpRequest, current: _Ballot, rejected: rules.BallotRejected) -> HttpResponse:
     if rejected.code == rules.BallotRejected.STALE:
         fresh = selectors.ballot_page(current.member, current.edition)
-        form = BallotForm(fresh.rules, initial=BallotForm.initial_for(fresh.selections, fresh.rules, fresh.version))
+        initial = BallotForm.initial_for(fresh.selections, fresh.rules, fresh.version)
+        form = BallotForm(fresh.rules, initial=initial, nominees=fresh.nominees)
         refreshed = _Ballot(current.member, current.edition, fresh, form, None)
         return _ballot_page(request, refreshed, notice=rules.STALE_MESSAGE, status=409)
     current.form.show_rejection(rejected.problems)
