@@ -18,6 +18,7 @@ from voting.ballots.rules import (
     order_by_ranks,
     ordinal,
 )
+from voting.models import normalise_receipt_code
 
 FIELD_PREFIX = "category-"
 
@@ -234,8 +235,9 @@ class ReceiptForm(forms.Form):
     code = forms.CharField(
         label="Receipt code",
         max_length=40,
-        help_text="The code shown when the ballot was submitted, like PDM-7KQ2-X9TF-4HWA-M3CE.",
+        help_text="The code shown when the ballot was submitted, like PDM-7KQ2-X9TF-4HWA-M3CE. "
+        "Spaces, missing dashes and lower case are fine.",
     )
 
     def clean_code(self) -> str:
-        return str(self.cleaned_data["code"]).strip().upper()
+        return normalise_receipt_code(str(self.cleaned_data["code"]))

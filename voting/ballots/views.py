@@ -117,6 +117,9 @@ def _ballot_page(request: HttpRequest, current: _Ballot, *, status: int, notice:
         "form": form,
         "notice": notice,
         "closed_message": current.closed.problems[None][0] if current.closed else "",
+        "closed_code": current.closed.code if current.closed else "",
+        "standing": selectors.standing_in(current.edition, page.ballot, timezone.now()),
+        "summary": selectors.summarise(page.rules, page.selections) if current.closed and page.ballot else None,
         "answered": answered_categories(selections),
         "total": len(page.rules.categories),
     }
@@ -142,8 +145,14 @@ def ballot_done(request: HttpRequest, edition_slug: str) -> HttpResponse:
     page = selectors.ballot_page(member, edition)
     if page.ballot is None:
         return redirect("voting:ballot", edition_slug=edition.slug)
-    summary = selectors.summarise(page.rules, page.selections)
-    return render(request, "voting/done.html", {"edition": edition, "page": page, "summary": summary})
+    context = {
+        "edition": edition,
+        "page": page,
+        "summary": selectors.summarise(page.rules, page.selections),
+        "standing": selectors.standing_in(edition, page.ballot, timezone.now()),
+        "results_public": edition.results_public_at(timezone.now()),
+    }
+    return render(request, "voting/done.html", context)
 
 
 @require_http_methods(["GET", "POST"])
