@@ -17,7 +17,7 @@ from accounts.access import member_of
 from accounts.models import User
 from accounts.ratelimit import within_rate_limit
 from awards.models import Edition
-from awards.selectors import get_edition_for
+from awards.selectors import get_edition_for, nominations_of
 from config.database import LOST_CONNECTION, TRY_AGAIN, forget_broken_connection
 from voting.ballots import rules, selectors, services
 from voting.ballots.forms import BallotForm, ReceiptForm
@@ -171,3 +171,11 @@ def receipt_check(request: HttpRequest) -> HttpResponse:
     return render(
         request, "voting/receipt_check.html", {"form": form, "result": result, "summary": summary}, status=status
     )
+
+
+@login_required
+def my_ballots(request: HttpRequest) -> HttpResponse:
+    """The account page where members find their ballots (status, receipt) and their suggestions."""
+    member = member_of(request.user)
+    context = {"ballots": selectors.my_ballots(member, timezone.now()), "nominations": nominations_of(member)}
+    return render(request, "voting/my_ballots.html", context)
