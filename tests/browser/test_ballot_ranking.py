@@ -175,5 +175,3 @@ def test_receipt_and_account_pages_pass_axe(page, live_server, edition) -> None:
     _no_serious_violations(page)
     page.goto(f"{live_server.url}/accounts/email/")
     _no_serious_violations(page)
-
-
