@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('awards', '0003_nominations'),
+        ('awards', '0004_names_without_invisible_characters'),
     ]
 
     operations = [
