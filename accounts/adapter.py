@@ -5,6 +5,7 @@ from typing import Any
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
+from django.contrib.sites.requests import RequestSite
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
@@ -24,6 +25,12 @@ class PodiumAccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
     def set_password(self, user: User, password: str) -> None:
         """Password change, reset and set (allauth's flows all come here): API tokens are revoked too."""
         services.change_password(user=user, password=password)
+
+    # --- The site's name in allauth's e-mails ("Hello from Podium!", never the host and port).
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        site = RequestSite(self.request)
+        site.name = settings.PODIUM_SITE_NAME
+        super().send_mail(template_prefix, email, {"current_site": site, **context})
 
 
 class PodiumSocialAccountAdapter(DefaultSocialAccountAdapter):  # type: ignore[misc]

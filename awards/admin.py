@@ -27,7 +27,7 @@ from awards.services import ImportRejected, import_nominees_csv
 
 class CategoryInline(admin.TabularInline[Category, Edition]):
     model = Category
-    fields = ("title", "slug", "order", "method", "max_choices")
+    fields = ("title", "slug", "order", "method", "max_choices", "ballot_order")
     prepopulated_fields = {"slug": ("title",)}
     extra = 0
     show_change_link = True

@@ -34,7 +34,9 @@ class NominationForm(forms.Form):
     name = forms.CharField(
         max_length=120, validators=[validate_visible_name], help_text="The company, project or person you suggest."
     )
-    product_name = forms.CharField(max_length=160, required=False, label="Product or fund")
+    product_name = forms.CharField(
+        max_length=160, required=False, label="Product name", help_text="Optional: the product or work you mean."
+    )
     link = forms.URLField(required=False, assume_scheme="https", label="Link")
     why = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=2000, label="Why they deserve it")
 

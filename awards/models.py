@@ -46,6 +46,11 @@ class VotingMethod(models.TextChoices):
     BORDA = "borda", "Ranked: Borda count"
 
 
+class NomineeOrder(models.TextChoices):
+    CURATED = "curated", "As curated (the nominees' order)"
+    SHUFFLED = "shuffled", "Shuffled per member (same order for the same member)"
+
+
 RANKED_METHODS = frozenset({VotingMethod.IRV, VotingMethod.SCHULZE, VotingMethod.BORDA})
 
 
@@ -224,6 +229,14 @@ class Category(models.Model):
     method = models.CharField(max_length=16, choices=VotingMethod.choices, default=VotingMethod.PLURALITY)
     max_choices = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Approval only: how many nominees a voter may approve."
+    )
+    ballot_order = models.CharField(
+        "order on the ballot",
+        max_length=8,
+        choices=NomineeOrder.choices,
+        default=NomineeOrder.CURATED,
+        help_text="Shuffling counters ballot-order bias: each member always sees their own stable order. "
+        "The category and results pages keep the curated order.",
     )
 
     class Meta:

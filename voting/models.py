@@ -23,6 +23,19 @@ def new_receipt_code() -> str:
     return "PDM-" + "-".join(chars[i : i + 4] for i in range(0, 16, 4))
 
 
+def normalise_receipt_code(typed: str) -> str:
+    """A receipt code as stored, from what a person typed: spaces, missing dashes and lower case forgiven.
+
+    "pdm 7kq2 x9tf 4hwa m3ce" and "PDM7KQ2X9TF4HWAM3CE" both become "PDM-7KQ2-X9TF-4HWA-M3CE".
+    Text that is not shaped like a code is returned upper-cased, to match nothing.
+    """
+    chars = "".join(c for c in typed.upper() if c.isalnum())
+    if len(chars) == 19 and chars.startswith("PDM"):
+        body = chars[3:]
+        return "PDM-" + "-".join(body[i : i + 4] for i in range(0, 16, 4))
+    return typed.strip().upper()
+
+
 class BallotStatus(models.TextChoices):
     COUNTED = "counted", "Counted"
     INVALIDATED = "invalidated", "Invalidated by staff"
@@ -71,6 +84,9 @@ class Ballot(models.Model):
     updated_at = models.DateTimeField()
     status = models.CharField(max_length=12, choices=BallotStatus.choices, default=BallotStatus.COUNTED)
     status_reason = models.TextField(blank=True)
+    status_public_reason = models.TextField(
+        blank=True, help_text="What the voter is told about the status change (optional; the reason stays internal)."
+    )
     status_changed_at = models.DateTimeField(null=True, blank=True)
     status_changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -138,6 +154,7 @@ class Receipt(models.Model):
     code = models.CharField(max_length=32, unique=True, default=new_receipt_code)
     ballot_version = models.PositiveIntegerField()
     issued_at = models.DateTimeField()
+    emailed_at = models.DateTimeField(null=True, blank=True, help_text="When the voter was sent this receipt.")
 
     objects: ClassVar[OfBallotQuerySet["Receipt"]] = OfBallotQuerySet.as_manager()  # type: ignore[assignment]
 
@@ -281,6 +298,16 @@ class BallotAudit(AuditRecord):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} ballot {self.ballot_id} by {self.actor_email}"
+
+
+class BallotNotice(models.Model):
+    """The voter was told about one status change of their ballot: a retried batch skips it."""
+
+    audit = models.OneToOneField(BallotAudit, on_delete=models.CASCADE, primary_key=True, related_name="notice")
+    sent_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Notice of {self.audit_id}"
 
 
 class EditionAction(models.TextChoices):

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from voting.models import Ballot
-from voting.notifications import announcements
+from voting.notifications import announcements, ballot_notices
 from voting.results.recompute import editions_needing_recompute, mark_stale, recompute_edition
 
 logger = logging.getLogger(__name__)
@@ -30,6 +30,23 @@ def request_recompute(edition_id: int) -> None:
 def request_announcement(edition_id: int, kind: str) -> None:
     """Plan the announcement once the current transaction commits (never before)."""
     transaction.on_commit(lambda: _enqueue(plan_announcement_task, edition_id, kind))
+
+
+def request_receipt_email(receipt_id: int) -> None:
+    """E-mail the voter their new receipt once the current transaction commits."""
+    transaction.on_commit(lambda: _enqueue(send_receipt_task, receipt_id))
+
+
+def request_status_notices(audit_ids: list[int]) -> None:
+    """Tell voters their ballot was set aside or restored, in batches, once the transaction commits."""
+    size = settings.PODIUM_NOTIFY_BATCH_SIZE
+    batches = [audit_ids[start : start + size] for start in range(0, len(audit_ids), size)]
+
+    def enqueue_batches() -> None:
+        for batch in batches:
+            _enqueue(send_status_notices_task, batch)
+
+    transaction.on_commit(enqueue_batches)
 
 
 def _mark_stale_and_enqueue(edition_id: int) -> None:
@@ -85,6 +102,30 @@ def plan_announcement_task(edition_id: int, kind: str) -> int:
 )
 def send_announcement_batch_task(edition_id: int, kind: str, member_ids: list[int]) -> int:
     return announcements.send_batch(edition_id, kind, member_ids)
+
+
+@shared_task(
+    name="voting.send_receipt",
+    acks_late=True,
+    autoretry_for=(SMTPException, OSError),
+    retry_backoff=30,
+    retry_backoff_max=3600,
+    max_retries=8,
+)
+def send_receipt_task(receipt_id: int) -> bool:
+    return ballot_notices.send_receipt(receipt_id)
+
+
+@shared_task(
+    name="voting.send_status_notices",
+    acks_late=True,
+    autoretry_for=(SMTPException, OSError),
+    retry_backoff=30,
+    retry_backoff_max=3600,
+    max_retries=8,
+)
+def send_status_notices_task(audit_ids: list[int]) -> int:
+    return ballot_notices.send_status_notices(audit_ids)
 
 
 @shared_task(name="voting.sweep_announcements")

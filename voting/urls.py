@@ -13,6 +13,7 @@ urlpatterns = [
     path("editions/<slug:edition_slug>/ballot/submit/", ballot_views.ballot_submit, name="ballot_submit"),
     path("editions/<slug:edition_slug>/ballot/done/", ballot_views.ballot_done, name="ballot_done"),
     path("receipts/", ballot_views.receipt_check, name="receipt_check"),
+    path("accounts/ballots/", ballot_views.my_ballots, name="my_ballots"),
     path("notifications/opt-out/<str:token>/", notification_views.opt_out, name="opt_out"),
     path("editions/<slug:edition_slug>/results/", results_views.edition_results_page, name="results"),
     path("editions/<slug:edition_slug>/winners/", results_views.winners_page, name="winners"),

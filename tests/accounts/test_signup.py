@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, EditionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -205,3 +205,19 @@ def test_one_mailbox_one_account_adding_another_spelling_never_verifies(client: 
     assert (added.email, added.verified, added.can_set_verified()) == ("alice@sec.test", False, False)
     assert EmailAddress.objects.filter(user=other).count() == 2
     assert EmailAddress.objects.get(user=owner).verified is True
+
+
+def test_log_in_to_vote_then_sign_up_and_verify_lands_on_the_ballot(client: Client, settings) -> None:
+    edition = EditionFactory(slug="open-awards")
+    ballot_url = reverse("voting:ballot", kwargs={"edition_slug": edition.slug})
+    login = client.get(client.get(ballot_url)["Location"])  # "Log in to vote" → the login page, next kept
+    signup_link = re.search(r'href="(/accounts/signup/\?next=[^"]+)"', login.content.decode())
+    assert signup_link, "the login page's sign-up link carries next"
+    signup_url = signup_link.group(1).replace("&amp;", "&")
+    client.post(signup_url, {"email": "voter@example.com", "password1": PASSWORD, "password2": PASSWORD})
+    [message] = mail.outbox
+    assert "127.0.0.1" not in message.subject and message.subject.startswith("[Podium]")
+    assert "Hello from Podium!" in message.body
+    confirmed = client.post(_confirmation_path(message.body))
+    assert confirmed.status_code == 302
+    assert confirmed["Location"] == ballot_url

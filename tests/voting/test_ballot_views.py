@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -98,8 +100,12 @@ def test_review_posts_back_exactly_what_was_reviewed(client: Client, edition) ->
     ("change", "field", "message"),
     [
         ({"wallet": (0, 1, 2)}, "wallet", "Approve at most 2 nominees."),
-        ({"chain": ((0, 1), (1, 1))}, "chain", "Rank 1 is given to more than one nominee."),
-        ({"chain": ((0, 1), (1, 3))}, "chain", "Ranks must run 1, 2, 3… without gaps: rank 2 is missing."),
+        ({"chain": ((0, 1), (1, 1))}, "chain", "chain-0 and chain-1 are both 1st: give each nominee its own rank."),
+        (
+            {"chain": ((0, 2), (1, 2), (2, 2))},
+            "chain",
+            "chain-0, chain-1 and chain-2 are all 2nd: give each nominee its own rank.",
+        ),
         ({"chain": ((0, 0),)}, "chain", "Ranks go from 1 to 3; 0 is not allowed."),
         ({"chain": ((0, 9),)}, "chain", "Ranks go from 1 to 3; 9 is not allowed."),
     ],
@@ -110,6 +116,38 @@ def test_form_errors_appear_next_to_the_category(client: Client, edition, change
     assert response.status_code == 400
     assert response.context["form"].errors[f"category-{category(edition, field).pk}"] == [message]
     assert Ballot.objects.count() == 0
+
+
+def test_duplicate_ranks_mark_only_the_rows_that_share_a_rank(client: Client, edition) -> None:
+    client.force_login(UserFactory())
+    ids = nominee_ids(edition, "chain")
+    response = client.post(_url(edition), _post_data(edition, chain=((0, 1), (1, 2), (2, 1))))
+    assert response.status_code == 400
+    body = response.content.decode()
+    chain = category(edition, "chain").pk
+    invalid = re.findall(rf'<select name="category-{chain}-(\d+)"[^>]*aria-invalid="true"', body)
+    assert invalid == [str(ids[0]), str(ids[2])]
+    assert body.count("rank-row--invalid") == 2
+    assert "chain-0 and chain-2 are both 1st" in body
+
+
+def test_gaps_in_ranks_are_closed_up_and_shown_on_the_review(client: Client, edition) -> None:
+    voter = UserFactory()
+    client.force_login(voter)
+    ids = nominee_ids(edition, "chain")
+    review = client.post(_url(edition), _post_data(edition, chain=((1, 2), (0, 3))))  # 2nd and 3rd, no 1st
+    assert review.status_code == 200
+    assert review.context["summary"][2].nominees == ["chain-1", "chain-0"]
+    assert "Your ranks in Best chain skipped a number, so we closed the gap" in review.content.decode()
+    hidden = dict(review.context["form"].resubmission_fields())
+    chain = category(edition, "chain").pk
+    assert (hidden[f"category-{chain}-{ids[1]}"], hidden[f"category-{chain}-{ids[0]}"]) == ("1", "2")
+    client.post(_submit_url(edition), _post_data(edition, chain=((1, 2), (0, 3))))
+    assert selections_of(Ballot.objects.get(voter=voter))[chain] == [ids[1], ids[0]]
+    assert list(Ballot.objects.get(voter=voter).votes.filter(category_id=chain).values_list("rank", flat=True)) == [
+        1,
+        2,
+    ]
 
 
 def test_two_choices_in_a_plurality_category_are_refused(client: Client, edition) -> None:

@@ -9,7 +9,16 @@ from typing import Any
 
 from django import forms
 
-from voting.ballots.rules import BallotRules, CategoryRule, check_category, check_selections, order_by_ranks
+from awards.models import Nominee
+from voting.ballots.rules import (
+    BallotRules,
+    CategoryRule,
+    check_category,
+    check_selections,
+    order_by_ranks,
+    ordinal,
+)
+from voting.models import normalise_receipt_code
 
 FIELD_PREFIX = "category-"
 
@@ -32,13 +41,19 @@ class ListValuedRadioSelect(forms.RadioSelect):
 
 
 class RankWidget(forms.Widget):
-    """One rank box per nominee, named `<field>-<nominee id>`."""
+    """One rank box per nominee, named `<field>-<nominee id>`.
+
+    `invalid_rows` names the nominees whose rank is in conflict (two sharing a rank), so that
+    only their rows are marked; the field sets it while cleaning. voting/js/ranking.js turns
+    the boxes into an ordered list and writes the ranks back into them.
+    """
 
     template_name = "voting/widgets/ranks.html"
 
-    def __init__(self, nominees: Sequence[tuple[int, str]]) -> None:
+    def __init__(self, nominees: Sequence[Nominee]) -> None:
         super().__init__()
         self.nominees = list(nominees)
+        self.invalid_rows: frozenset[int] = frozenset()
 
     def value_from_datadict(self, data: Any, files: Any, name: str) -> dict[int | str, str]:
         """Every posted rank of this category, also for nominees the page did not offer.
@@ -46,7 +61,7 @@ class RankWidget(forms.Widget):
         A rank for a withdrawn, unknown or other-category nominee is kept (keyed by what was
         posted) so the field refuses it with the category's message instead of dropping it.
         """
-        ranks: dict[int | str, str] = {nid: "" for nid, _ in self.nominees}
+        ranks: dict[int | str, str] = {nominee.pk: "" for nominee in self.nominees}
         prefix = f"{name}-"
         for key in data:
             if key.startswith(prefix):
@@ -58,10 +73,18 @@ class RankWidget(forms.Widget):
         context = super().get_context(name, value, attrs)
         value = value or {}
         context["widget"]["rows"] = [
-            {"name": f"{name}-{nid}", "id": f"id_{name}-{nid}", "label": label, "value": value.get(nid, "")}
-            for nid, label in self.nominees
+            {
+                "name": f"{name}-{nominee.pk}",
+                "id": f"id_{name}-{nominee.pk}",
+                "nominee": nominee,
+                "value": value.get(nominee.pk, ""),
+                "invalid": nominee.pk in self.invalid_rows,
+            }
+            for nominee in self.nominees
         ]
-        context["widget"]["ranks"] = list(range(1, len(self.nominees) + 1))
+        context["widget"]["ranks"] = [
+            {"number": rank, "value": str(rank), "label": ordinal(rank)} for rank in range(1, len(self.nominees) + 1)
+        ]
         return context
 
 
@@ -70,6 +93,7 @@ class NomineesField(forms.Field):
 
     def __init__(self, rule: CategoryRule, **kwargs: Any) -> None:
         self.rule = rule
+        self.gaps_closed = False  # set while cleaning: the posted ranks had gaps, now closed up
         super().__init__(required=False, **kwargs)
 
     def to_python(self, value: Any) -> list[int]:
@@ -97,10 +121,13 @@ class NomineesField(forms.Field):
         offered = check_category(self.rule, [n for n in ranks if n not in self.rule.active_nominees])
         if offered:
             raise forms.ValidationError(offered)
-        ordered, problems = order_by_ranks(ranks, self.rule.limit)
-        if problems:
-            raise forms.ValidationError(problems)
-        return ordered
+        outcome = order_by_ranks(self.rule, ranks)
+        if isinstance(self.widget, RankWidget):
+            self.widget.invalid_rows = outcome.conflicting
+        if outcome.problems:
+            raise forms.ValidationError(outcome.problems)
+        self.gaps_closed = outcome.gaps_closed
+        return outcome.ordered
 
     def validate(self, value: list[int]) -> None:
         problems = check_category(self.rule, value)
@@ -108,25 +135,37 @@ class NomineesField(forms.Field):
             raise forms.ValidationError(problems)
 
 
-def _label(rule: CategoryRule, nominee_id: int) -> str:
-    return rule.names[nominee_id]
+class NomineeCheckboxes(forms.CheckboxSelectMultiple):
+    """Approval: one box per nominee, labelled like the category page (name, product, ticker, image)."""
+
+    option_template_name = "voting/widgets/nominee_option.html"
+
+
+class NomineeRadios(ListValuedRadioSelect):
+    option_template_name = "voting/widgets/nominee_option.html"
 
 
 class BallotForm(forms.Form):
+    """The whole ballot. `nominees` are each category's active nominees in the order this
+    member's ballot lists them (`selectors.ballot_order`); the choice labels are the nominees
+    themselves, so the templates can show what the category page shows."""
+
     version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
 
-    def __init__(self, rules: BallotRules, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, rules: BallotRules, *args: Any, nominees: Mapping[int, Sequence[Nominee]], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.rules = rules
         for rule in rules.categories:
-            nominees = [(nid, _label(rule, nid)) for nid in rule.active_nominees]
+            listed = [n for n in nominees.get(rule.id, []) if n.pk in rule.active_nominees]
             field = NomineesField(rule, label=rule.title)
             if rule.is_ranked:
-                field.widget = RankWidget(nominees)
+                field.widget = RankWidget(listed)
             elif rule.method == "approval":
-                field.widget = forms.CheckboxSelectMultiple(choices=nominees)
+                field.widget = NomineeCheckboxes(choices=[(n.pk, n) for n in listed])
             else:
-                field.widget = ListValuedRadioSelect(choices=[("", "Abstain"), *nominees])
+                field.widget = NomineeRadios(choices=[("", "Abstain"), *((n.pk, n) for n in listed)])
             self.fields[field_name(rule.id)] = field
 
     @staticmethod
@@ -179,6 +218,15 @@ class BallotForm(forms.Form):
                 self.add_error(None if category_id is None else field_name(category_id), message)
 
     @property
+    def gaps_closed(self) -> list[str]:
+        """Titles of the ranked categories whose posted ranks had gaps, closed up in `selections`."""
+        return [
+            str(field.label or "")
+            for field in self.fields.values()
+            if isinstance(field, NomineesField) and field.gaps_closed
+        ]
+
+    @property
     def selections(self) -> dict[int, list[int]]:
         return {k: v for k, v in self.selections_or_empty().items() if v}
 
@@ -187,8 +235,9 @@ class ReceiptForm(forms.Form):
     code = forms.CharField(
         label="Receipt code",
         max_length=40,
-        help_text="The code shown when the ballot was submitted, like PDM-7KQ2-X9TF-4HWA-M3CE.",
+        help_text="The code shown when the ballot was submitted, like PDM-7KQ2-X9TF-4HWA-M3CE. "
+        "Spaces, missing dashes and lower case are fine.",
     )
 
     def clean_code(self) -> str:
-        return str(self.cleaned_data["code"]).strip().upper()
+        return normalise_receipt_code(str(self.cleaned_data["code"]))

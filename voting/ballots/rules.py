@@ -127,7 +127,11 @@ class BallotRules:
 
 def rules_for(edition: Edition) -> BallotRules:
     """Load an edition's ballot rules in two queries (categories, then all their nominees)."""
-    categories = list(edition.categories.prefetch_related("nominees"))
+    return rules_from(edition, list(edition.categories.prefetch_related("nominees")))
+
+
+def rules_from(edition: Edition, categories: Sequence[Category]) -> BallotRules:
+    """An edition's ballot rules from categories already loaded with their nominees prefetched."""
     return BallotRules(edition.pk, edition.name, tuple(_category_rule(c) for c in categories))
 
 
@@ -176,26 +180,52 @@ def check_selections(rules: BallotRules, selections: Selections) -> ProblemsByCa
     return problems
 
 
-def order_by_ranks(ranks: Mapping[int, int], rankable: int) -> tuple[list[int], list[str]]:
+@dataclass(frozen=True)
+class RankedChoice:
+    """A ranked category read from its rank boxes: the order to store, or what stands in the way."""
+
+    ordered: list[int]  # nominee ids in preference order (empty when there are problems)
+    problems: list[str]
+    conflicting: frozenset[int] = frozenset()  # nominees that share a rank with another
+    gaps_closed: bool = False  # the ranks had gaps ("2nd, 3rd") and were closed up ("1st, 2nd")
+
+
+def ordinal(rank: int) -> str:
+    """1st, 2nd, 3rd, 4th … 11th, 12th, 13th, 21st: how a rank box labels a rank."""
+    suffix = "th" if 10 <= rank % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(rank % 10, "th")
+    return f"{rank}{suffix}"
+
+
+def _joined(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def order_by_ranks(rule: CategoryRule, ranks: Mapping[int, int]) -> RankedChoice:
     """Turn {nominee id: rank} into nominee ids in preference order, or explain what is wrong.
 
-    Ranks must be whole numbers from 1 to `rankable`, each used once, with no gaps
-    (1, 2, 3 … as far as the voter wants).
+    Ranks are whole numbers from 1 to the number of nominees. Where the voter's intent is
+    clear the ranks are read forgivingly: gaps are closed up ("2nd, 3rd" is stored as
+    "1st, 2nd"). Two nominees given the same rank are refused, naming both, because no
+    order between them can be guessed.
     """
-    problems = []
+    rankable = rule.limit
     out_of_range = sorted({r for r in ranks.values() if r < 1 or r > rankable})
     if out_of_range:
-        problems.append(f"Ranks go from 1 to {rankable}; {', '.join(map(str, out_of_range))} is not allowed.")
-    used = sorted(r for r in ranks.values() if 1 <= r <= rankable)
-    duplicated = sorted({r for r in used if used.count(r) > 1})
-    for rank in duplicated:
-        problems.append(f"Rank {rank} is given to more than one nominee.")
-    missing = sorted(set(range(1, (max(used) if used else 0) + 1)) - set(used))
-    if missing:
-        problems.append(f"Ranks must run 1, 2, 3… without gaps: rank {missing[0]} is missing.")
-    if problems:
-        return [], problems
-    return [nominee for nominee, _ in sorted(ranks.items(), key=lambda item: item[1])], []
+        shown = ", ".join(map(str, out_of_range))
+        return RankedChoice([], [f"Ranks go from 1 to {rankable}; {shown} is not allowed."])
+    by_rank: dict[int, list[int]] = {}
+    for nominee_id, rank in ranks.items():
+        by_rank.setdefault(rank, []).append(nominee_id)
+    shared = {rank: ids for rank, ids in sorted(by_rank.items()) if len(ids) > 1}
+    if shared:
+        problems = [
+            f"{_joined([rule.names.get(n, str(n)) for n in ids])} are {'both' if len(ids) == 2 else 'all'} "
+            f"{ordinal(rank)}: give each nominee its own rank."
+            for rank, ids in shared.items()
+        ]
+        return RankedChoice([], problems, frozenset(n for ids in shared.values() for n in ids))
+    ordered = [ids[0] for _, ids in sorted(by_rank.items())]
+    return RankedChoice(ordered, [], gaps_closed=sorted(by_rank) != list(range(1, len(by_rank) + 1)))
 
 
 def answered_categories(selections: Selections) -> int:

@@ -1,15 +1,18 @@
 """Reads for ballots and receipts, with who-may-see-what applied here."""
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 from django.contrib.auth.models import AnonymousUser
+from django.utils.crypto import salted_hmac
 
 from accounts.models import User
-from awards.models import Edition
+from awards.models import Category, Edition, Nominee, NomineeOrder
 from awards.selectors import visible_editions
-from voting.ballots.rules import BallotRules, rules_for
-from voting.models import Ballot, Receipt
+from voting.ballots.rules import BallotRules, rules_for, rules_from
+from voting.models import Ballot, Receipt, normalise_receipt_code
 
 
 def ballot_of(voter: User, edition: Edition) -> Ballot | None:
@@ -36,6 +39,7 @@ class BallotPage:
     ballot: Ballot | None
     selections: dict[int, list[int]]
     receipt: Receipt | None
+    nominees: dict[int, list[Nominee]] = field(default_factory=dict)  # active ones, per category, in ballot order
 
     @property
     def version(self) -> int:
@@ -43,9 +47,29 @@ class BallotPage:
 
 
 def ballot_page(voter: User, edition: Edition) -> BallotPage:
+    """The member's ballot with the edition's rules and nominees, categories and nominees read once."""
     ballot = ballot_of(voter, edition)
     receipt = latest_receipt(ballot) if ballot else None
-    return BallotPage(rules_for(edition), ballot, selections_of(ballot), receipt)
+    categories = list(edition.categories.prefetch_related("nominees"))
+    nominees = {c.pk: ballot_order(voter, c, [n for n in c.nominees.all() if n.active]) for c in categories}
+    return BallotPage(rules_from(edition, categories), ballot, selections_of(ballot), receipt, nominees)
+
+
+def ballot_order(voter: User, category: Category, nominees: Sequence[Nominee]) -> list[Nominee]:
+    """The nominees in the order this member's ballot lists them.
+
+    Curated categories keep the staff's order. Shuffled ones are sorted by a keyed hash of
+    (member, category, nominee): each member gets their own order, the same on every visit
+    and every device, which nobody can predict without the site's secret key; ballot-order
+    bias then spreads evenly over the nominees instead of favouring the first one listed.
+    """
+    if category.ballot_order != NomineeOrder.SHUFFLED:
+        return list(nominees)
+
+    def key(nominee: Nominee) -> str:
+        return salted_hmac("podium.ballot-order", f"{voter.pk}:{category.pk}:{nominee.pk}").hexdigest()
+
+    return sorted(nominees, key=key)
 
 
 @dataclass(frozen=True)
@@ -86,7 +110,7 @@ def receipt_status(code: str, *, viewer: User | AnonymousUser) -> ReceiptStatus 
     answer for an unknown code, so a receipt never reveals that a draft exists or its name.
     """
     receipts = Receipt.objects.select_related("ballot__edition").filter(ballot__edition__in=visible_editions(viewer))
-    receipt = receipts.filter(code=code.strip().upper()).first() if code else None
+    receipt = receipts.filter(code=normalise_receipt_code(code)).first() if code else None
     if receipt is None:
         return None
     ballot = receipt.ballot
@@ -107,3 +131,66 @@ def receipt_summary_for(viewer: User | AnonymousUser, status: ReceiptStatus) -> 
     if not viewer.is_authenticated or status.ballot.voter_id != viewer.pk:
         return None
     return summarise(rules_for(status.edition), selections_of(status.ballot))
+
+
+class Standing(StrEnum):
+    """Where a member stands in an edition, as the site tells them on every page."""
+
+    NOT_OPEN = "not_open"  # voting has not opened yet
+    VOTE_NOW = "vote_now"  # voting is open and they have no ballot
+    VOTED = "voted"  # voting is open and their ballot counts; they may change it
+    COUNTED = "counted"  # voting has closed and their ballot counted
+    SET_ASIDE = "set_aside"  # the organisers invalidated their ballot
+    MISSED = "missed"  # voting has closed without a ballot from them
+
+
+@dataclass(frozen=True)
+class MemberStanding:
+    state: Standing
+    edition: Edition
+    ballot: Ballot | None
+
+    @property
+    def public_reason(self) -> str:
+        """What the organisers chose to tell the member about setting their ballot aside."""
+        return self.ballot.status_public_reason if self.ballot and self.state == Standing.SET_ASIDE else ""
+
+    @property
+    def can_change(self) -> bool:
+        return self.state in (Standing.VOTE_NOW, Standing.VOTED)
+
+
+def standing_in(edition: Edition, ballot: Ballot | None, now: datetime) -> MemberStanding:
+    """The member's standing given their ballot (None: they have none) in `edition` at `now`."""
+    if ballot is not None and not ballot.is_counted:
+        state = Standing.SET_ASIDE
+    elif now < edition.voting_opens_at:
+        state = Standing.NOT_OPEN
+    elif edition.is_voting_open_at(now):
+        state = Standing.VOTED if ballot else Standing.VOTE_NOW
+    else:
+        state = Standing.COUNTED if ballot else Standing.MISSED
+    return MemberStanding(state, edition, ballot)
+
+
+def ballots_by_edition(member: User) -> dict[int, Ballot]:
+    """All of a member's ballots, keyed by edition id, in one query."""
+    return {ballot.edition_id: ballot for ballot in Ballot.objects.filter(voter=member)}
+
+
+@dataclass(frozen=True)
+class MyBallot:
+    standing: MemberStanding
+    receipt: Receipt | None
+
+
+def my_ballots(member: User, now: datetime) -> list[MyBallot]:
+    """The member's ballots for their account page, newest change first, each with its current receipt."""
+    ballots = Ballot.objects.filter(voter=member).select_related("edition").prefetch_related("receipts")
+    return [
+        MyBallot(
+            standing_in(ballot.edition, ballot, now),
+            next((r for r in ballot.receipts.all() if r.ballot_version == ballot.version), None),
+        )
+        for ballot in ballots.order_by("-updated_at")
+    ]

@@ -68,7 +68,8 @@ def submit_ballot(
     saw (0 for none): a different stored version means a stale or replayed form, refused
     with STALE unless it repeats exactly what is stored (a double click). Locks only the
     voter's own ballot row; the database's unique constraint settles two first submissions
-    racing. Requests a leaderboard recompute after commit. Raises BallotRejected.
+    racing. When the ballot changed, requests a leaderboard recompute and the receipt
+    e-mail after commit. Raises BallotRejected.
     `rules` are the edition's rules when the caller loaded them for this request (the
     ballot page has, to build its form), saving two queries; else they are loaded here.
     """
@@ -94,6 +95,7 @@ def submit_ballot(
     if stored.changed:
         BALLOTS_ACCEPTED.inc()
         tasks.request_recompute(edition.pk)
+        tasks.request_receipt_email(stored.receipt.pk)
     return stored
 
 

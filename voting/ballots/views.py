@@ -17,7 +17,7 @@ from accounts.access import member_of
 from accounts.models import User
 from accounts.ratelimit import within_rate_limit
 from awards.models import Edition
-from awards.selectors import get_edition_for
+from awards.selectors import get_edition_for, nominations_of
 from config.database import LOST_CONNECTION, TRY_AGAIN, forget_broken_connection
 from voting.ballots import rules, selectors, services
 from voting.ballots.forms import BallotForm, ReceiptForm
@@ -44,7 +44,7 @@ def _load(request: HttpRequest, edition_slug: str) -> _Ballot:
     edition = get_edition_for(member, edition_slug)
     page = selectors.ballot_page(member, edition)
     initial = BallotForm.initial_for(page.selections, page.rules, page.version)
-    form = BallotForm(page.rules, request.POST or None, initial=initial)
+    form = BallotForm(page.rules, request.POST or None, initial=initial, nominees=page.nominees)
     now = timezone.now()
     closed = rules.voting_window_problem(edition, now) or rules.eligibility_problem(member, edition, now)
     return _Ballot(member, edition, page, form, closed)
@@ -100,7 +100,8 @@ def ballot_submit(request: HttpRequest, edition_slug: str) -> HttpResponse:
 def _rejected_page(request: HttpRequest, current: _Ballot, rejected: rules.BallotRejected) -> HttpResponse:
     if rejected.code == rules.BallotRejected.STALE:
         fresh = selectors.ballot_page(current.member, current.edition)
-        form = BallotForm(fresh.rules, initial=BallotForm.initial_for(fresh.selections, fresh.rules, fresh.version))
+        initial = BallotForm.initial_for(fresh.selections, fresh.rules, fresh.version)
+        form = BallotForm(fresh.rules, initial=initial, nominees=fresh.nominees)
         refreshed = _Ballot(current.member, current.edition, fresh, form, None)
         return _ballot_page(request, refreshed, notice=rules.STALE_MESSAGE, status=409)
     current.form.show_rejection(rejected.problems)
@@ -116,6 +117,9 @@ def _ballot_page(request: HttpRequest, current: _Ballot, *, status: int, notice:
         "form": form,
         "notice": notice,
         "closed_message": current.closed.problems[None][0] if current.closed else "",
+        "closed_code": current.closed.code if current.closed else "",
+        "standing": selectors.standing_in(current.edition, page.ballot, timezone.now()),
+        "summary": selectors.summarise(page.rules, page.selections) if current.closed and page.ballot else None,
         "answered": answered_categories(selections),
         "total": len(page.rules.categories),
     }
@@ -141,8 +145,14 @@ def ballot_done(request: HttpRequest, edition_slug: str) -> HttpResponse:
     page = selectors.ballot_page(member, edition)
     if page.ballot is None:
         return redirect("voting:ballot", edition_slug=edition.slug)
-    summary = selectors.summarise(page.rules, page.selections)
-    return render(request, "voting/done.html", {"edition": edition, "page": page, "summary": summary})
+    context = {
+        "edition": edition,
+        "page": page,
+        "summary": selectors.summarise(page.rules, page.selections),
+        "standing": selectors.standing_in(edition, page.ballot, timezone.now()),
+        "results_public": edition.results_public_at(timezone.now()),
+    }
+    return render(request, "voting/done.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -161,3 +171,11 @@ def receipt_check(request: HttpRequest) -> HttpResponse:
     return render(
         request, "voting/receipt_check.html", {"form": form, "result": result, "summary": summary}, status=status
     )
+
+
+@login_required
+def my_ballots(request: HttpRequest) -> HttpResponse:
+    """The account page where members find their ballots (status, receipt) and their suggestions."""
+    member = member_of(request.user)
+    context = {"ballots": selectors.my_ballots(member, timezone.now()), "nominations": nominations_of(member)}
+    return render(request, "voting/my_ballots.html", context)

@@ -97,6 +97,7 @@ def plan_announcement(edition_id: int, kind: str) -> list[list[int]]:
 def _message(edition: Edition, kind: str, member: User) -> EmailMessage:
     path = reverse("voting:opt_out", args=[opt_out_token(member)])
     context = {
+        "site_name": settings.PODIUM_SITE_NAME,
         "edition": edition,
         "member": member,
         "edition_url": settings.SITE_URL + edition.get_absolute_url(),

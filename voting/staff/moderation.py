@@ -36,7 +36,7 @@ def _snapshot(ballot: Ballot) -> dict[str, Any]:
 
 
 def _change_status(
-    *, ballot_ids: Iterable[int], reason: str, by: User, target: BallotStatus, action: AuditAction
+    *, ballot_ids: Iterable[int], reason: str, public_reason: str, by: User, target: BallotStatus, action: AuditAction
 ) -> ModerationOutcome:
     reason = reason.strip()
     if not reason:
@@ -52,7 +52,11 @@ def _change_status(
         for ballot in locked:
             before = _snapshot(ballot)
             updated = Ballot.objects.filter(pk=ballot.pk, status=source).update(
-                status=target, status_reason=reason, status_changed_at=now, status_changed_by=by
+                status=target,
+                status_reason=reason,
+                status_public_reason=public_reason.strip(),
+                status_changed_at=now,
+                status_changed_by=by,
             )
             if not updated:  # changed since we read it (databases without row locks)
                 continue
@@ -74,24 +78,38 @@ def _change_status(
         BallotAudit.objects.bulk_create(audits)
         for edition_id in sorted({audit.edition_id for audit in audits}):
             tasks.request_recompute(edition_id)
+        tasks.request_status_notices([audit.pk for audit in audits if audit.ballot.voter_id is not None])
     changed = [audit.ballot_id for audit in audits]
     return ModerationOutcome(changed=changed, skipped=[pk for pk in wanted if pk not in set(changed)])
 
 
-def invalidate_ballots(*, ballot_ids: Iterable[int], reason: str, by: User) -> ModerationOutcome:
+def invalidate_ballots(
+    *, ballot_ids: Iterable[int], reason: str, by: User, public_reason: str = ""
+) -> ModerationOutcome:
     """Invalidate the counted ballots among `ballot_ids`, with an audit row each.
 
     Ballots already invalidated are skipped (reported in `skipped`). Locks only those
-    ballots' rows; the recompute of each affected edition is requested after commit.
+    ballots' rows; the recompute of each affected edition, and an e-mail to each voter
+    (quoting `public_reason` when given; `reason` stays internal), are requested after commit.
     Raises ModerationRefused without a reason.
     """
     return _change_status(
-        ballot_ids=ballot_ids, reason=reason, by=by, target=BallotStatus.INVALIDATED, action=AuditAction.INVALIDATE
+        ballot_ids=ballot_ids,
+        reason=reason,
+        public_reason=public_reason,
+        by=by,
+        target=BallotStatus.INVALIDATED,
+        action=AuditAction.INVALIDATE,
     )
 
 
-def restore_ballots(*, ballot_ids: Iterable[int], reason: str, by: User) -> ModerationOutcome:
+def restore_ballots(*, ballot_ids: Iterable[int], reason: str, by: User, public_reason: str = "") -> ModerationOutcome:
     """Count the invalidated ballots among `ballot_ids` again; the mirror of `invalidate_ballots`."""
     return _change_status(
-        ballot_ids=ballot_ids, reason=reason, by=by, target=BallotStatus.COUNTED, action=AuditAction.RESTORE
+        ballot_ids=ballot_ids,
+        reason=reason,
+        public_reason=public_reason,
+        by=by,
+        target=BallotStatus.COUNTED,
+        action=AuditAction.RESTORE,
     )

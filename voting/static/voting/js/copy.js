@@ -1,10 +1,25 @@
 /*
- * Copy buttons on results pages: <button data-copy-target="ID"> copies the value of the field
- * with that id (a share link or an embed snippet). Without JavaScript the field is still
- * there to select by hand, and the buttons stay hidden.
+ * Copy buttons: <button data-copy-target="ID"> copies the element with that id: a field's value
+ * (a share link, an embed snippet) or an element's text (a receipt code). Without JavaScript
+ * the text is still there to select by hand, and the buttons stay hidden.
  */
 (function () {
   "use strict";
+
+  function textOf(element) {
+    return "value" in element ? element.value : element.textContent.trim();
+  }
+
+  function selectAll(element) {
+    if ("select" in element) {
+      element.select();
+      return;
+    }
+    var range = document.createRange();
+    range.selectNodeContents(element);
+    window.getSelection().removeAllRanges();
+    window.getSelection().addRange(range);
+  }
 
   function copyFrom(button) {
     var field = document.getElementById(button.getAttribute("data-copy-target"));
@@ -21,11 +36,11 @@
       }, 2000);
     };
     if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(field.value).then(done, function () {
-        field.select();
+      navigator.clipboard.writeText(textOf(field)).then(done, function () {
+        selectAll(field);
       });
     } else {
-      field.select();
+      selectAll(field);
       if (document.execCommand("copy")) {
         done();
       }

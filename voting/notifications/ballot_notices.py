@@ -1,0 +1,98 @@
+"""E-mails about one member's own ballot: its receipt after each change, and its status when
+the organisers set it aside or restore it.
+
+Sent by Celery after the change commits (`voting.tasks.request_receipt_email`,
+`request_status_notices`), never inside the request's transaction. Each sent e-mail is
+recorded (`Receipt.emailed_at`, `BallotNotice`), so a retried task sends only what is still
+unsent. Receipts are a confirmation of what the member just did and are always sent; status
+notices respect the member's opt-out like every announcement.
+"""
+
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from voting.models import AuditAction, BallotAudit, BallotNotice, NotificationOptOut, Receipt
+from voting.notifications.announcements import opt_out_token
+
+
+def _url(path: str) -> str:
+    return settings.SITE_URL + path
+
+
+def send_receipt(receipt_id: int) -> bool:
+    """E-mail the voter the receipt of their ballot's current version. False: nothing to send."""
+    receipt = Receipt.objects.select_related("ballot__edition", "ballot__voter").filter(pk=receipt_id).first()
+    voter = receipt.ballot.voter if receipt else None
+    if receipt is None or voter is None or receipt.emailed_at is not None:
+        return False
+    ballot = receipt.ballot
+    if receipt.ballot_version != ballot.version:
+        return False  # changed again since: the newer receipt has its own e-mail
+    context = {
+        "site_name": settings.PODIUM_SITE_NAME,
+        "edition": ballot.edition,
+        "receipt": receipt,
+        "counted": ballot.is_counted,
+        "ballot_url": _url(reverse("voting:ballot", args=[ballot.edition.slug])),
+        "check_url": _url(reverse("voting:receipt_check")),
+    }
+    body = render_to_string("voting/email/receipt.txt", context)
+    subject = f"Your ballot receipt for {ballot.edition.name}: {receipt.code}"
+    EmailMessage(subject, body, to=[voter.email]).send()
+    Receipt.objects.filter(pk=receipt.pk).update(emailed_at=timezone.now())
+    return True
+
+
+def _notice(audit: BallotAudit, voter: User) -> EmailMessage:
+    ballot = audit.ballot
+    opt_out_url = _url(reverse("voting:opt_out", args=[opt_out_token(voter)]))
+    context = {
+        "site_name": settings.PODIUM_SITE_NAME,
+        "edition": ballot.edition,
+        "set_aside": audit.action == AuditAction.INVALIDATE,
+        "public_reason": ballot.status_public_reason,
+        "ballot_url": _url(reverse("voting:ballot", args=[ballot.edition.slug])),
+        "opt_out_url": opt_out_url,
+    }
+    subject = (
+        f"Your ballot in {ballot.edition.name} was set aside"
+        if context["set_aside"]
+        else f"Your ballot in {ballot.edition.name} counts again"
+    )
+    message = EmailMessage(subject, render_to_string("voting/email/ballot_status.txt", context), to=[voter.email])
+    message.extra_headers["List-Unsubscribe"] = f"<{opt_out_url}>"
+    return message
+
+
+def send_status_notices(audit_ids: Iterable[int]) -> int:
+    """Tell each voter about the status change of their ballot; one connection per batch.
+
+    Skips changes already notified, imported ballots (no member), opted-out or inactive
+    members, and changes overtaken by a later one (the ballot's status is no longer what
+    this change made it). An SMTP error propagates (the task retries the batch).
+    """
+    opted_out = NotificationOptOut.objects.values("member")
+    audits = list(
+        BallotAudit.objects.filter(pk__in=list(audit_ids), notice__isnull=True, ballot__voter__is_active=True)
+        .exclude(ballot__voter__in=opted_out)
+        .select_related("ballot__edition", "ballot__voter")
+        .order_by("pk")
+    )
+    count = 0
+    with get_connection() as connection:
+        for audit in audits:
+            voter = audit.ballot.voter
+            if voter is None or audit.after.get("status") != audit.ballot.status:
+                continue
+            message = _notice(audit, voter)
+            message.connection = connection
+            message.send()
+            BallotNotice.objects.create(audit=audit, sent_at=timezone.now())
+            count += 1
+    return count
