@@ -72,7 +72,7 @@ def _inline_tasks_unless_broker(request: pytest.FixtureRequest) -> Iterator[None
 def _worker_idle_before_database_flush(request: pytest.FixtureRequest) -> Iterator[None]:
     """After a broker test, wait until the worker has run what the test queued.
 
-    Otherwise a recompute still running (or due after its countdown) would write while the
+    Otherwise a recompute still running (or waiting out its delay) would write while the
     test database is flushed for the next test.
     """
     uses_worker = "celery_worker_process" in request.fixturenames
@@ -86,7 +86,7 @@ def _worker_idle_before_database_flush(request: pytest.FixtureRequest) -> Iterat
     from config.celery import ping
 
     queue = request.getfixturevalue("celery_worker_process")
-    time.sleep(settings.PODIUM_RECOMPUTE_DELAY_SECONDS + 0.5)  # countdown tasks fall due first
+    time.sleep(settings.PODIUM_RECOMPUTE_DELAY_SECONDS + 0.5)  # recomputes waiting out their delay finish first
     with allow_join_result():
         ping.apply_async(queue=queue).get(timeout=60)  # a solo worker: runs after everything before it
 

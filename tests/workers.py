@@ -1,8 +1,11 @@
-"""Real Celery worker processes for the broker tier."""
+"""Real Celery worker processes, and a private Redis to break, for the broker tier."""
 
 import os
+import shutil
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -19,10 +22,12 @@ def test_database_url() -> str | None:
     return f"postgres://{user}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
 
 
-def start_worker(queue: str) -> "subprocess.Popen[bytes]":
+def start_worker(queue: str, broker_url: str | None = None) -> "subprocess.Popen[bytes]":
     """`celery worker` consuming `queue` only, under a node name of its own (several test
-    runs may share one broker)."""
+    runs may share one broker); on `broker_url` when given, else the configured broker."""
     env = {**os.environ, "CELERY_TASK_DEFAULT_QUEUE": queue}
+    if broker_url:
+        env["CELERY_BROKER_URL"] = broker_url
     database_url = test_database_url()
     if database_url:
         env["DATABASE_URL"] = database_url
@@ -30,3 +35,42 @@ def start_worker(queue: str) -> "subprocess.Popen[bytes]":
     command = [celery, "-A", "config", "worker", "-P", "solo", "-Q", queue, "-n", f"{queue}-{os.getpid()}@%h"]
     command += ["--without-gossip", "--without-mingle", "-l", "WARNING"]
     return subprocess.Popen(command, cwd=ROOT, env=env)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class PrivateRedis:
+    """A `redis-server` of the test's own on a free loopback port, to stop and start at will
+    (never the shared one: other test runs depend on it)."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.workdir = workdir
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @staticmethod
+    def available() -> bool:
+        return shutil.which("redis-server") is not None
+
+    def start(self) -> None:
+        command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        self.process = subprocess.Popen(command, cwd=self.workdir, stdout=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"redis-server did not listen on {self.port}")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()  # an outage, not a clean shutdown
+            self.process.wait(timeout=10)
+        self.process = None

@@ -8,6 +8,7 @@ periodic sweeps enqueue the work once the broker is back.
 """
 
 import logging
+import time
 from smtplib import SMTPException
 
 from celery import Task, shared_task
@@ -17,7 +18,7 @@ from django.utils import timezone
 
 from voting.models import Ballot
 from voting.notifications import announcements, ballot_notices
-from voting.results.recompute import editions_needing_recompute, mark_stale, recompute_edition
+from voting.results.recompute import editions_needing_recompute, mark_stale, recompute_edition, seconds_until_due
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +57,10 @@ def _mark_stale_and_enqueue(edition_id: int) -> None:
 
 
 def enqueue_recompute(edition_id: int) -> None:
-    _enqueue(recompute_edition_task, edition_id, countdown=settings.PODIUM_RECOMPUTE_DELAY_SECONDS)
+    # No countdown: a worker holding a countdown message unacknowledged when a Redis broker
+    # drops exits for good (kombu's restore_unacked on a collected connection:
+    # "'NoneType' object has no attribute 'hostname'"). The task waits out the window itself.
+    _enqueue(recompute_edition_task, edition_id)
 
 
 def _enqueue(task: Task, *args: object, **options: object) -> None:
@@ -68,8 +72,15 @@ def _enqueue(task: Task, *args: object, **options: object) -> None:
         logger.exception("could not enqueue %s %s; a periodic sweep will retry", task.name, list(args))
 
 
-@shared_task(name="voting.recompute_edition", acks_late=True, reject_on_worker_lost=True)
-def recompute_edition_task(edition_id: int) -> int | None:
+@shared_task(name="voting.recompute_edition", bind=True, acks_late=True, reject_on_worker_lost=True)
+def recompute_edition_task(self: Task, edition_id: int) -> int | None:
+    """Wait until the edition's coalescing window (from its stale flag) is over, then recompute.
+
+    Ballots arriving meanwhile find the edition already flagged and queue nothing, so a burst
+    costs one recompute. Inline (no broker) there is no burst to wait for.
+    """
+    if not self.request.is_eager:
+        time.sleep(seconds_until_due(edition_id, timezone.now()))
     release = recompute_edition(edition_id)
     return release.pk if release else None
 

@@ -18,6 +18,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -57,8 +58,31 @@ def _wait_until_up(base: str, process: subprocess.Popen[bytes], seconds: float) 
     pytest.fail(f"gunicorn did not answer /healthz within {seconds} s")
 
 
+@dataclass
+class Stack:
+    base: str
+    worker_name: str
+
+
+def _worker_pids(worker_name: str) -> list[int]:
+    """The stack's Celery worker main process (its pool children share its command line, but
+    only the main process is the supervisor's child)."""
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            command = stat.read_bytes().split(b"\0")
+            parent = int((stat.parent / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            parent_command = Path(f"/proc/{parent}/cmdline").read_bytes()
+        except (OSError, ValueError, IndexError):
+            continue
+        own = b" ".join(command)
+        if worker_name.encode() in own and b"config.supervise" not in own and b"config.supervise" in parent_command:
+            pids.append(int(stat.parent.name))
+    return pids
+
+
 @pytest.fixture
-def procfile_stack(transactional_db: None, tmp_path: Path) -> Iterator[str]:
+def procfile_stack(transactional_db: None, tmp_path: Path) -> Iterator[Stack]:
     call_command("load_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
     db = settings.DATABASES["default"]
     port, run = _free_port(), uuid.uuid4().hex[:8]
@@ -94,7 +118,7 @@ def procfile_stack(transactional_db: None, tmp_path: Path) -> Iterator[str]:
     )
     try:
         _wait_until_up(f"http://127.0.0.1:{port}", process, 60)
-        yield f"http://127.0.0.1:{port}"
+        yield Stack(f"http://127.0.0.1:{port}", env["CELERY_WORKER_NAME"].split("@")[0])
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -106,13 +130,14 @@ def procfile_stack(transactional_db: None, tmp_path: Path) -> Iterator[str]:
 
 @pytest.mark.postgres
 @pytest.mark.broker
-def test_procfile_serves_probes_and_results(procfile_stack: str) -> None:
-    status, body, headers = _get(f"{procfile_stack}/healthz")
+def test_procfile_serves_probes_and_results(procfile_stack: Stack) -> None:
+    base = procfile_stack.base
+    status, body, headers = _get(f"{base}/healthz")
     assert (status, body) == (200, b"ok\n")
     assert len(headers["X-Request-ID"]) == 32
     deadline = time.monotonic() + 45  # the worker may still be starting
     while True:
-        status, body, _ = _get(f"{procfile_stack}/readyz")
+        status, body, _ = _get(f"{base}/readyz")
         if status == 200 or time.monotonic() > deadline:
             break
         time.sleep(1)
@@ -123,13 +148,34 @@ def test_procfile_serves_probes_and_results(procfile_stack: str) -> None:
         "cache": "ok",
         "broker": "ok",
     }
-    status, body, _ = _get(f"{procfile_stack}/editions/moon-awards-2024/results/top-bitcoin-etfs-2024/")
+    status, body, _ = _get(f"{base}/editions/moon-awards-2024/results/top-bitcoin-etfs-2024/")
     assert status == 200
     assert "BlackRock secured the top position with 49.7% of the total votes." in body.decode()
-    status, body, _ = _get(f"{procfile_stack}/metrics")
+    status, body, _ = _get(f"{base}/metrics")
     assert status == 200
     counted = [line for line in body.decode().splitlines() if line.startswith("podium_http_requests_total{")]
     assert any('view="voting:category_results"' in line and 'status="200"' in line for line in counted), counted
+
+
+@pytest.mark.postgres
+@pytest.mark.broker
+def test_a_worker_that_dies_is_restarted_and_web_never_stops(procfile_stack: Stack) -> None:
+    """honcho stops every process when one exits: the worker runs under config.supervise."""
+    deadline = time.monotonic() + 60
+    while not (pids := _worker_pids(procfile_stack.worker_name)) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert len(pids) == 1, pids
+    os.kill(pids[0], signal.SIGKILL)
+    web_answers = []
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        web_answers.append(_get(f"{procfile_stack.base}/healthz")[0])
+        restarted = [pid for pid in _worker_pids(procfile_stack.worker_name) if pid != pids[0]]
+        if restarted:
+            break
+        time.sleep(0.5)
+    assert restarted, "the worker was not started again"
+    assert set(web_answers) == {200}
 
 
 @pytest.mark.unit
@@ -137,6 +183,8 @@ def test_procfile_runs_web_worker_and_beat() -> None:
     lines = dict(line.split(":", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line.strip())
     assert set(lines) == {"web", "worker", "beat"}
     assert "gunicorn config.wsgi --config gunicorn.conf.py" in lines["web"]
+    assert lines["worker"].strip().startswith("python -m config.supervise celery -A config worker")
+    assert lines["beat"].strip().startswith("python -m config.supervise celery -A config beat")
 
 
 @pytest.mark.unit

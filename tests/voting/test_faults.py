@@ -16,7 +16,7 @@ from accounts.services import create_api_token
 from config.celery import app
 from tests.factories import UserFactory
 from tests.voting.conftest import category, nominee_ids
-from tests.workers import start_worker
+from tests.workers import PrivateRedis, start_worker
 from voting.models import Ballot, CategoryResult, ResultsState, Vote
 from voting.tasks import sweep_editions_task
 
@@ -61,6 +61,7 @@ def _release_ballots(edition) -> int | None:
 def _use_broker(url: str) -> None:
     """Point the web side's Celery app at another broker URL; pools are rebuilt lazily."""
     app.conf.broker_url = url
+    app.conf.broker_write_url = url  # derived from broker_url once, when the app was configured
     app.amqp._producer_pool = None
     app._pool = None
 
@@ -68,7 +69,7 @@ def _use_broker(url: str) -> None:
 @pytest.fixture
 def dead_broker():
     """A broker URL where nothing listens, for the duration of a test."""
-    previous = app.conf.broker_url
+    previous = app.conf.broker_write_url
     _use_broker("amqp://guest:guest@127.0.0.1:1//")
     yield
     _use_broker(previous)
@@ -96,6 +97,77 @@ def test_broker_down_ballots_are_still_accepted_and_the_leaderboard_catches_up(
     _use_broker(os.environ["CELERY_BROKER_URL"])  # the broker is back
     sweep_editions_task.apply_async(queue=celery_worker_process)  # beat's periodic sweep, run once
     assert _wait(lambda: _release_ballots(edition) == 3), "leaderboard did not catch up"
+
+
+def _worker_answers(queue: str, worker, timeout: float) -> bool:
+    """True once the worker runs a ping from `queue`; False if it exited or stayed silent."""
+    from celery.result import allow_join_result
+
+    from config.celery import ping
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and worker.poll() is None:
+        try:
+            with allow_join_result():
+                if ping.apply_async(queue=queue, retry=False).get(timeout=3) == "pong":
+                    return True
+        except Exception:  # the broker or the worker is still coming back
+            time.sleep(0.5)
+    return False
+
+
+@pytest.fixture
+def private_redis(tmp_path: Path):
+    """A Redis broker of this test's own, to stop and start (never the shared one)."""
+    if not PrivateRedis.available():
+        pytest.skip("needs redis-server on PATH")
+    redis = PrivateRedis(tmp_path)
+    redis.start()
+    previous = app.conf.broker_write_url
+    _use_broker(redis.url)
+    yield redis
+    _use_broker(previous)
+    redis.stop()
+
+
+@pytest.mark.broker
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_worker_survives_a_broker_outage_while_a_delayed_recompute_is_held(
+    edition, private_redis, settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Redis (the broker) dies while the worker waits out a recompute's delay, and comes back.
+
+    The worker stays up, and the periodic sweep brings the leaderboard up to every ballot,
+    the one stored during the outage included.
+    """
+    from voting.ballots.services import submit_ballot
+
+    settings.PODIUM_RECOMPUTE_DELAY_SECONDS = 4
+    monkeypatch.setenv("PODIUM_RECOMPUTE_DELAY_SECONDS", "4")
+    fund_category, fund = category(edition, "fund").pk, nominee_ids(edition, "fund")
+    queue = f"podium-outage-{os.getpid()}"
+    worker = start_worker(queue, broker_url=private_redis.url)
+    try:
+        assert _worker_answers(queue, worker, 60), "the worker did not start"
+        settings.CELERY_TASK_DEFAULT_QUEUE = queue
+        app.conf.task_default_queue = queue
+        submit_ballot(voter=UserFactory(), edition=edition, selections={fund_category: [fund[0]]}, expected_version=0)
+        time.sleep(1)  # the worker has the recompute and waits out its delay
+        private_redis.stop()
+        time.sleep(2)
+        submit_ballot(voter=UserFactory(), edition=edition, selections={fund_category: [fund[1]]}, expected_version=0)
+        time.sleep(4)
+        private_redis.start()
+        _use_broker(private_redis.url)  # the web side's pools reconnect
+        assert _worker_answers(queue, worker, 60), f"the worker did not come back (exit code {worker.poll()})"
+        sweep_editions_task.apply_async(queue=queue)  # beat's periodic sweep, once
+        assert _wait(lambda: _release_ballots(edition) == 2, timeout=30), "leaderboard did not catch up"
+        assert worker.poll() is None
+    finally:
+        app.conf.task_default_queue = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "podium")
+        worker.terminate()
+        worker.wait(timeout=20)
 
 
 @pytest.mark.postgres

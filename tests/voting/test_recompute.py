@@ -9,7 +9,7 @@ from tests.factories import UserFactory
 from tests.voting.conftest import category, nominee_ids
 from voting.ballots.services import submit_ballot
 from voting.models import Ballot, BallotStatus, CategoryResult, ResultsRelease, ResultsState
-from voting.results.recompute import editions_needing_recompute, mark_stale, recompute_edition
+from voting.results.recompute import editions_needing_recompute, mark_stale, recompute_edition, seconds_until_due
 from voting.tasks import request_recompute, sweep_editions_task
 
 pytestmark = pytest.mark.django_db
@@ -98,6 +98,25 @@ def test_burst_of_ballots_queues_one_recompute(edition, monkeypatch, django_capt
     recompute_edition(edition.pk)  # claims the request
     assert mark_stale(edition.pk) is True
     assert mark_stale(edition.pk) is False
+
+
+def test_a_queued_recompute_waits_out_the_window_from_the_stale_flag(edition, settings) -> None:
+    """The coalescing delay is read from the database, never held as a countdown message."""
+    settings.PODIUM_RECOMPUTE_DELAY_SECONDS = 2
+    now = timezone.now()
+    assert seconds_until_due(edition.pk, now) == 0.0  # not flagged: a sweep runs at once
+    ResultsState.objects.create(edition=edition, stale_since=now - timedelta(seconds=0.5))
+    assert seconds_until_due(edition.pk, now) == pytest.approx(1.5)
+    assert seconds_until_due(edition.pk, now + timedelta(seconds=5)) == 0.0
+    assert seconds_until_due(edition.pk, now - timedelta(hours=1)) == 2.0  # never more than the delay
+
+
+def test_recompute_is_queued_without_a_countdown(edition, monkeypatch, django_capture_on_commit_callbacks) -> None:
+    sent: list[dict] = []
+    monkeypatch.setattr("voting.tasks.recompute_edition_task.apply_async", lambda **options: sent.append(options))
+    with django_capture_on_commit_callbacks(execute=True):
+        request_recompute(edition.pk)
+    assert sent == [{"args": [edition.pk], "retry": False}]
 
 
 def test_sweep_finds_open_stale_and_lagging_editions(edition) -> None:

@@ -51,6 +51,17 @@ def mark_stale(edition_id: int) -> bool:
     return bool(flagged)
 
 
+def seconds_until_due(edition_id: int, now: datetime) -> float:
+    """How long a recompute should still wait so that the burst which flagged the edition is
+    counted in one pass: `PODIUM_RECOMPUTE_DELAY_SECONDS` after the flag was set, 0 when
+    the edition is not flagged (a sweep, a repeat) or the window is over."""
+    stale_since = ResultsState.objects.filter(edition_id=edition_id).values_list("stale_since", flat=True).first()
+    if stale_since is None:
+        return 0.0
+    delay = float(settings.PODIUM_RECOMPUTE_DELAY_SECONDS)
+    return min(delay, max(0.0, delay - (now - stale_since).total_seconds()))
+
+
 def _uncounted_ballots(edition: Edition) -> "QuerySet[Ballot, int]":
     """Ids of the edition's invalidated ballots (few): excluding them avoids joining every ballot."""
     return Ballot.objects.uncounted().filter(edition=edition).values_list("pk", flat=True)
