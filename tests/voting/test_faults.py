@@ -148,9 +148,9 @@ def test_worker_survives_a_broker_outage_while_a_delayed_recompute_is_held(
     fund_category, fund = category(edition, "fund").pk, nominee_ids(edition, "fund")
     queue = f"podium-outage-{os.getpid()}"
     worker = start_worker(queue, broker_url=private_redis.url)
+    previous_queue = app.conf.task_default_queue
     try:
         assert _worker_answers(queue, worker, 60), "the worker did not start"
-        settings.CELERY_TASK_DEFAULT_QUEUE = queue
         app.conf.task_default_queue = queue
         submit_ballot(voter=UserFactory(), edition=edition, selections={fund_category: [fund[0]]}, expected_version=0)
         time.sleep(1)  # the worker has the recompute and waits out its delay
@@ -165,7 +165,7 @@ def test_worker_survives_a_broker_outage_while_a_delayed_recompute_is_held(
         assert _wait(lambda: _release_ballots(edition) == 2, timeout=30), "leaderboard did not catch up"
         assert worker.poll() is None
     finally:
-        app.conf.task_default_queue = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "podium")
+        app.conf.task_default_queue = previous_queue
         worker.terminate()
         worker.wait(timeout=20)
 
