@@ -129,4 +129,3 @@ def consume_single_rate(
 def install() -> None:
     """Count allauth's limits, and Podium's, with `consume_single_rate` (once, at start-up)."""
     allauth_ratelimit._consume_single_rate = consume_single_rate
-
