@@ -1,22 +1,26 @@
 """The Celery application. Tasks live in each app's tasks.py and are autodiscovered."""
 
+import logging
 import logging.config
 import os
 from typing import Any
 
-from celery import Celery, Task
+from celery import Celery, Task, bootsteps
 from celery.signals import setup_logging, task_postrun, task_prerun, worker_init
+
+from config.workers import HEARTBEAT_SECONDS, record_worker_heartbeat
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("podium")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+logger = logging.getLogger(__name__)
 
 
 @app.task(name="podium.ping")  # type: ignore[untyped-decorator]
 def ping() -> str:
-    """Answer "pong": proves a worker is consuming from the broker (used by readiness)."""
+    """Answer "pong": proves a worker is consuming from the broker (tests and operators use it)."""
     return "pong"
 
 
@@ -67,3 +71,30 @@ setup_logging.connect(_use_django_logging)
 task_prerun.connect(_bind_task_id)
 task_postrun.connect(_unbind_task_id)
 worker_init.connect(_serve_worker_metrics)
+
+
+class WorkerHeartbeat(bootsteps.StartStopStep):  # type: ignore[misc]
+    """Every HEARTBEAT_SECONDS the worker notes in the cache that it is alive (config.health)."""
+
+    requires = {"celery.worker.components:Timer"}
+
+    def __init__(self, worker: Any, **kwargs: Any) -> None:
+        super().__init__(worker, **kwargs)
+        self.timer_entry: Any = None
+
+    def start(self, worker: Any) -> None:
+        self._beat(worker)
+        self.timer_entry = worker.timer.call_repeatedly(HEARTBEAT_SECONDS, self._beat, (worker,), priority=10)
+
+    def stop(self, worker: Any) -> None:
+        if self.timer_entry is not None:
+            self.timer_entry.cancel()
+
+    def _beat(self, worker: Any) -> None:
+        try:
+            record_worker_heartbeat(worker.hostname)
+        except Exception:  # the cache is down: the staff page and the metric say "no heartbeat"
+            logger.warning("could not record the worker heartbeat", exc_info=True)
+
+
+app.steps["worker"].add(WorkerHeartbeat)

@@ -22,6 +22,8 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
+from config.workers import worker_heartbeat
+
 MULTIPROCESS = "PROMETHEUS_MULTIPROC_DIR" in os.environ
 if MULTIPROCESS:  # every process writes its samples there (manage.py and celery too): make sure it exists
     Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
@@ -65,11 +67,26 @@ class RecomputeBacklogCollector(Collector):
         )
 
 
+class WorkerHeartbeatCollector(Collector):
+    """At scrape time: seconds since a Celery worker last beat (absent when none ever did).
+
+    Alert on it being absent or over a minute; the web's readiness never depends on it.
+    """
+
+    def collect(self) -> Iterable[Metric]:
+        beat = worker_heartbeat()
+        if beat is not None:
+            yield GaugeMetricFamily(
+                "podium_worker_heartbeat_age_seconds", "Seconds since a Celery worker last beat.", value=beat[1]
+            )
+
+
 def exposition() -> bytes:
     registry = CollectorRegistry()
     if MULTIPROCESS:
         MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     registry.register(RecomputeBacklogCollector())
+    registry.register(WorkerHeartbeatCollector())
     process_metrics = b"" if MULTIPROCESS else generate_latest(REGISTRY)
     return process_metrics + generate_latest(registry)
 

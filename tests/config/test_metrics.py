@@ -7,6 +7,7 @@ from django.test import Client
 from django.utils import timezone
 from prometheus_client import REGISTRY
 
+from config.workers import record_worker_heartbeat
 from tests.factories import EditionFactory
 from voting.models import ResultsState
 
@@ -55,3 +56,11 @@ def test_backlog_is_the_oldest_waiting_request(client: Client) -> None:
     body = client.get("/metrics").content.decode()
     line = next(line for line in body.splitlines() if line.startswith("podium_recompute_backlog_seconds "))
     assert 90 <= float(line.split()[1]) < 150
+
+
+def test_worker_heartbeat_age_is_a_metric_once_a_worker_beat(client: Client) -> None:
+    assert "podium_worker_heartbeat_age_seconds" not in client.get("/metrics").content.decode()
+    record_worker_heartbeat("podium@worker-1")
+    body = client.get("/metrics").content.decode()
+    line = next(line for line in body.splitlines() if line.startswith("podium_worker_heartbeat_age_seconds "))
+    assert 0 <= float(line.split()[1]) < 5

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from awards.models import Edition, Phase
+from config.workers import record_worker_heartbeat
 from tests.factories import EditionFactory, StaffFactory, UserFactory
 from tests.voting.conftest import category, nominee_ids
 from voting.ballots.services import submit_ballot
@@ -217,6 +218,20 @@ def test_turnout_of_an_empty_edition(client: Client) -> None:
     response = client.get(reverse("admin:awards_edition_turnout", args=[edition.pk]))
     assert b"No ballots yet." in response.content
     assert b"never" in response.content
+
+
+def test_turnout_shows_staff_whether_a_worker_is_alive(client: Client, edition, settings) -> None:
+    client.force_login(StaffFactory())
+    page = reverse("admin:awards_edition_turnout", args=[edition.pk])
+
+    def status() -> str:
+        return client.get(page).content.decode().split('id="worker-status">')[1].split("</td>")[0]
+
+    assert status() == "tasks run inline (no broker configured)"
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:6379/9"
+    assert status() == "no heartbeat in the last 5 minutes: is a worker running?"
+    record_worker_heartbeat("podium@worker-1")
+    assert status() == "last heartbeat 0 s ago from podium@worker-1"
 
 
 def test_turnout_and_clusters_query_counts_do_not_grow(client: Client, edition) -> None:

@@ -21,6 +21,7 @@ from django.utils.html import format_html
 from accounts.access import member_of
 from awards.admin import EditionAdmin
 from awards.models import Edition
+from config.workers import worker_status
 from voting.results.cache import forget_visibility
 from voting.staff import operations
 from voting.staff.operations import OperationRefused
@@ -126,6 +127,7 @@ class EditionOperationsAdmin(EditionAdmin):
             "opts": self.model._meta,
             "edition": edition,
             "turnout": edition_turnout(edition),
+            "worker_status": worker_status(),
         }
         return TemplateResponse(request, "admin/awards/edition/turnout.html", context)
 
