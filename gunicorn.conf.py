@@ -1,7 +1,8 @@
 """gunicorn settings for Podium's web process (Procfile `web`, the Dockerfile).
 
 Sync workers: each request is a short, database-bound function, and persistent
-connections (DATABASE_CONN_MAX_AGE) make a worker's connection last across requests.
+connections (DATABASE_CONN_MAX_AGE) make a worker's connection last across requests (each
+worker opens its own after the fork).
 Every value can be overridden from the environment or the command line.
 """
 
@@ -17,9 +18,14 @@ worker_class = "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
 keepalive = 5
-# Recycle workers now and then so that a slow leak never grows without bound.
-max_requests = 5000
-max_requests_jitter = 500
+# Load Django once in the master and fork the workers from it: a worker (re)start costs a
+# fork, not a 1.3 s re-import. `pre_fork` closes what the master opened before forking.
+preload_app = True
+# No recycling by default: with 5000 +- 500 requests at 2,000 req/s every worker restarted
+# within a second of the others and the server stalled. GUNICORN_MAX_REQUESTS turns it on
+# (for a slow leak), with a jitter of half that, so that restarts spread out.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
+max_requests_jitter = max_requests // 2
 # Trust X-Forwarded-* only from the proxy in front (comma-separated addresses).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
@@ -43,6 +49,14 @@ logconfig_dict["loggers"].update(
 # Prometheus: the workers write their samples into one directory that /metrics adds up.
 os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", "/tmp/podium-metrics")  # noqa: S108
 Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
+
+
+def pre_fork(server: Any, worker: Any) -> None:
+    """Workers must not share the master's sockets: close its database connections (a preloaded
+    app may have opened one). Redis pools and Prometheus' files notice the new pid themselves."""
+    from django.db import connections
+
+    connections.close_all()
 
 
 def child_exit(server: Any, worker: Any) -> None:

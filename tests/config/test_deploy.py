@@ -200,3 +200,32 @@ def test_compose_has_every_service_with_health_checks_and_a_migration_step() -> 
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "USER podium" in dockerfile
     assert "collectstatic" in dockerfile
+
+
+def _gunicorn_conf(monkeypatch: pytest.MonkeyPatch, **env: str) -> dict:
+    import runpy
+
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+
+
+@pytest.mark.unit
+def test_gunicorn_preloads_and_does_not_recycle_workers_in_step(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    conf = _gunicorn_conf(monkeypatch, PROMETHEUS_MULTIPROC_DIR=str(tmp_path))
+    assert conf["preload_app"] is True
+    assert (conf["max_requests"], conf["max_requests_jitter"]) == (0, 0)  # no recycling
+    conf = _gunicorn_conf(monkeypatch, GUNICORN_MAX_REQUESTS="5000", PROMETHEUS_MULTIPROC_DIR=str(tmp_path))
+    assert (conf["max_requests"], conf["max_requests_jitter"]) == (5000, 2500)  # restarts spread widely
+
+
+@pytest.mark.django_db
+def test_gunicorn_closes_the_masters_database_connections_before_forking(monkeypatch, tmp_path) -> None:
+    from django.db import connection
+
+    conf = _gunicorn_conf(monkeypatch, PROMETHEUS_MULTIPROC_DIR=str(tmp_path))
+    connection.ensure_connection()
+    closed = []
+    monkeypatch.setattr("django.db.connections.close_all", lambda: closed.append(True))
+    conf["pre_fork"](None, None)
+    assert closed == [True]
