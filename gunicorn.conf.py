@@ -26,7 +26,9 @@ preload_app = True
 # (for a slow leak), with a jitter of half that, so that restarts spread out.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
 max_requests_jitter = max_requests // 2
-# Trust X-Forwarded-* only from the proxy in front (comma-separated addresses).
+# Trust X-Forwarded-* only from the proxy in front (comma-separated addresses): gunicorn sets
+# the request's scheme from X-Forwarded-Proto for those alone (Django reads the scheme, never
+# the header: SECURE_PROXY_SSL_HEADER stays unset).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
 # gunicornc's control socket defaults to one path in $HOME for every gunicorn of the user (and
@@ -37,7 +39,9 @@ else:
     control_socket_disable = True
 
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms request_id=%({x-request-id}o)s'
+# No client address (personal data, kept by the ballots' own retention rules instead) and no
+# query string; confirmation and reset keys in paths are redacted (config.logs).
+access_log_format = '"%(m)s %(U)s" %(s)s %(b)s %(M)sms request_id=%({x-request-id}o)s'
 logconfig_dict = logging_config(os.environ.get("LOG_FORMAT", "plain"), os.environ.get("LOG_LEVEL", "INFO"))
 logconfig_dict["loggers"].update(
     {

@@ -74,6 +74,28 @@ class RequestIdFilter(Filter):
         return True
 
 
+# Secrets that travel in a URL path: e-mail confirmation and password reset keys (allauth).
+_SECRET_IN_PATH = re.compile(r"(/accounts/confirm-email/|/accounts/password/reset/key/)(?!done/)[^/?\s\"]+")
+
+
+def redact_secrets(text: str) -> str:
+    return _SECRET_IN_PATH.sub(r"\1<redacted>", text)
+
+
+class RedactSecretsFilter(Filter):
+    """Keep confirmation and reset keys out of every log line: gunicorn's access log (its
+    atoms are the record's args) and Django's own request warnings ("Not Found: /path")."""
+
+    def filter(self, record: LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = redact_secrets(record.msg)
+        if isinstance(record.args, dict):
+            record.args = {k: redact_secrets(v) if isinstance(v, str) else v for k, v in record.args.items()}
+        elif isinstance(record.args, tuple):
+            record.args = tuple(redact_secrets(v) if isinstance(v, str) else v for v in record.args)
+        return True
+
+
 def logging_config(log_format: str, level: str) -> dict[str, Any]:
     """A dictConfig for `LOG_FORMAT` ("plain" or "json") at `level`; stderr, one record per line."""
     if log_format not in ("plain", "json"):
@@ -90,9 +112,23 @@ def logging_config(log_format: str, level: str) -> dict[str, Any]:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"request_id": {"()": "config.logs.RequestIdFilter"}},
+        "filters": {
+            "request_id": {"()": "config.logs.RequestIdFilter"},
+            "redact_secrets": {"()": "config.logs.RedactSecretsFilter"},
+        },
         "formatters": {"podium": formatter},
-        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "podium", "filters": ["request_id"]}},
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": "podium",
+                "filters": ["request_id", "redact_secrets"],
+            }
+        },
         "root": {"handlers": ["console"], "level": level},
-        "loggers": {"django.db.backends": {"level": "WARNING"}},
+        "loggers": {
+            # Django's default console handler for "django" (DEBUG only) would print its records
+            # a second time, unformatted and unfiltered: everything goes through "console".
+            "django": {"level": "INFO", "handlers": [], "propagate": True},
+            "django.db.backends": {"level": "WARNING"},
+        },
     }

@@ -71,6 +71,18 @@ def test_embedded_defaults() -> None:
     assert settings["providers"] == []
 
 
+def test_inline_tasks_print_no_broker_warning() -> None:
+    """No broker configured: a task run inline says nothing about brokers (kombu warned
+    "No hostname was supplied. Reverting to default 'localhost'" on every command)."""
+    code = "import django; django.setup()\nfrom config.celery import ping\nprint(ping.delay().get())"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=_clean_env(), capture_output=True, text=True, check=False
+    )
+    assert (result.returncode, result.stdout) == (0, "pong\n"), result.stderr
+    assert "hostname" not in result.stderr
+    assert "localhost" not in result.stderr
+
+
 def test_production_values() -> None:
     settings = _settings_with(**PRODUCTION, GITHUB_CLIENT_ID="gh-id", GITHUB_CLIENT_SECRET="gh-secret")
     assert settings["debug"] is False
