@@ -109,7 +109,7 @@ def _throttled(request: HttpRequest) -> HttpResponse | None:
 
 def _guarded(view: Any) -> Any:
     """Every API view: rate limits first; a wrong method answered in the API's error shape
-    (ninja's own 405 is bare); reads open to other sites' pages."""
+    (ninja's own 405 is bare). CORS is django-cors-headers' (settings: CORS_*)."""
 
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response: HttpResponse = _throttled(request) or view(request, *args, **kwargs)
@@ -118,10 +118,6 @@ def _guarded(view: Any) -> Any:
             refused = api.create_response(request, body, status=405)
             refused["Allow"] = response["Allow"]
             response = refused
-        if request.method in ("GET", "HEAD"):
-            # A browser hides a "*" answer from a page that sent cookies: only anonymous reads are shared.
-            response["Access-Control-Allow-Origin"] = "*"
-            response["Access-Control-Expose-Headers"] = "ETag, Last-Modified, Retry-After"
         return response
 
     wrapped.csrf_exempt = True  # type: ignore[attr-defined]

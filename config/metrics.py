@@ -5,6 +5,14 @@ Counters live in each process; under gunicorn or a prefork Celery worker, set
 Procfile and gunicorn.conf.py do) and `/metrics` adds them up. `/metrics` is answered by
 `PrometheusMiddleware` before host validation and HTTPS redirects, like the probes, and
 only to addresses in `PODIUM_METRICS_ALLOW` (loopback by default); anyone else gets 404.
+
+Why not django-prometheus for the request metrics: its two middlewares record about a dozen
+series per request (totals by method, transport, view and status, latency histograms before
+and after the middleware stack, body sizes), and in multiprocess mode each is a write to a
+memory-mapped file; issue 16 measured that per-request writing as a main cost of Podium's
+stack. Podium records what operators use, two series per request (a counter and a latency
+histogram by URL name), and serves `/metrics` before host validation, which
+django-prometheus' URL-routed view cannot.
 """
 
 import ipaddress

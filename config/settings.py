@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django.forms",
     "django_htmx",
+    "corsheaders",
     "ninja",  # the API docs page and its vendored Swagger UI assets (no CDN)
     "allauth",
     "allauth.account",
@@ -68,6 +69,7 @@ MIDDLEWARE = [
     "config.health.HealthCheckMiddleware",  # early: probes skip host checks, redirects, sessions
     "config.input_guard.RefuseNulMiddleware",  # before sessions: a NUL cookie never reaches a lookup
     "config.metrics.PrometheusMiddleware",
+    "corsheaders.middleware.CorsMiddleware",  # before anything that answers (CommonMiddleware, whitenoise)
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -346,6 +348,15 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
     }
 }
+
+# --- CORS (django-cors-headers) ----------------------------------------------------------
+# Other sites' pages may read the JSON API, never with the visitor's cookies (a "*" answer is
+# hidden from a request that sent them), and may not preflight writes.
+CORS_URLS_REGEX = r"^/api/v1/"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ("GET", "HEAD", "OPTIONS")
+CORS_EXPOSE_HEADERS = ("ETag", "Last-Modified", "Retry-After")
 
 # --- Podium -----------------------------------------------------------------------------
 # When set, tests that need PostgreSQL, a broker or a browser fail instead of skipping.

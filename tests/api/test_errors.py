@@ -51,6 +51,13 @@ def test_other_sites_may_read_but_not_with_cookies(api: Client) -> None:
     assert response["Access-Control-Expose-Headers"] == "ETag, Last-Modified, Retry-After"
     refused = api.post("/api/v1/receipts/check", data="{}", content_type="application/json")
     assert "Access-Control-Allow-Origin" not in refused
+    preflight = api.options(
+        "/api/v1/editions/open-awards/ballot",
+        HTTP_ORIGIN="https://community.example",
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="PUT",
+    )
+    assert "PUT" not in preflight["Access-Control-Allow-Methods"]  # no writes from other sites' pages
+    assert "Access-Control-Allow-Origin" not in api.get("/", HTTP_ORIGIN="https://community.example")  # pages
 
 
 def test_docs_page_carries_the_csrf_token_for_session_calls(api: Client) -> None:
