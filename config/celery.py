@@ -1,12 +1,15 @@
-"""The Celery application. Tasks live in each app's tasks.py and are autodiscovered."""
+"""The Celery application. Tasks live in each app's tasks.py and are autodiscovered.
+
+Workers log through Django's LOGGING, and a task's log lines carry the id of the request
+that queued it: django-guid's Celery integration (settings.DJANGO_GUID).
+"""
 
 import logging
-import logging.config
 import os
 from typing import Any
 
-from celery import Celery, Task, bootsteps
-from celery.signals import setup_logging, task_postrun, task_prerun, worker_init
+from celery import Celery, bootsteps
+from celery.signals import worker_init
 
 from config.workers import HEARTBEAT_SECONDS, record_worker_heartbeat
 
@@ -22,30 +25,6 @@ logger = logging.getLogger(__name__)
 def ping() -> str:
     """Answer "pong": proves a worker is consuming from the broker (tests and operators use it)."""
     return "pong"
-
-
-def _use_django_logging(**kwargs: Any) -> None:
-    """Workers log like the web processes (LOG_FORMAT plain or json, with an id per task)."""
-    from django.conf import settings
-
-    logging.config.dictConfig(settings.LOGGING)
-
-
-_bound_ids: dict[str, Any] = {}  # task id -> context token: log lines in a task carry its id
-
-
-def _bind_task_id(task_id: str, task: Task, **kwargs: Any) -> None:
-    from config.logs import bind_request_id
-
-    _bound_ids[task_id] = bind_request_id(task_id)
-
-
-def _unbind_task_id(task_id: str, task: Task, **kwargs: Any) -> None:
-    from config.logs import unbind_request_id
-
-    token = _bound_ids.pop(task_id, None)
-    if token is not None:
-        unbind_request_id(token)
 
 
 def _serve_worker_metrics(**kwargs: Any) -> None:
@@ -67,9 +46,6 @@ def _serve_worker_metrics(**kwargs: Any) -> None:
     start_http_server(int(port), addr=os.environ.get("PODIUM_WORKER_METRICS_ADDR", "127.0.0.1"), registry=registry)
 
 
-setup_logging.connect(_use_django_logging)
-task_prerun.connect(_bind_task_id)
-task_postrun.connect(_unbind_task_id)
 worker_init.connect(_serve_worker_metrics)
 
 

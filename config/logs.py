@@ -1,76 +1,34 @@
 """Log records that can be followed across processes: a request id on every line, plain or JSON.
 
-`RequestIdMiddleware` (first in MIDDLEWARE) takes the proxy's `X-Request-ID` when it is a
-sane token, or makes one, keeps it in a context variable for the length of the request,
-and echoes it in the response. `RequestIdFilter` stamps it on every record (celery tasks
-use their task id), and `logging_config` builds the LOGGING dict for `LOG_FORMAT` plain or
-json, shared by Django, gunicorn (gunicorn.conf.py) and the Celery worker.
+django-guid (first in MIDDLEWARE) takes the proxy's `X-Request-ID` when it is a UUID (an
+nginx `$request_id` is one), or makes one, keeps it in a context variable for the length of
+the request and echoes it in the response; its Celery integration hands it to the tasks a
+request queues. `RequestIdFilter` stamps it on every record, `RedactSecretsFilter` keeps
+keys out, and `logging_config` builds the LOGGING dict for `LOG_FORMAT` plain or json,
+shared by Django, gunicorn (gunicorn.conf.py) and the Celery worker.
 """
 
 import re
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar, Token
 from logging import Filter, LogRecord
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django_guid.context import guid
 
 from config.env import ImproperlyConfiguredEnv
 
 REQUEST_ID_HEADER = "X-Request-ID"
-_ACCEPTABLE = re.compile(r"^[A-Za-z0-9._:@-]{1,128}$")  # no spaces or quotes: safe in any log line
-_request_id: ContextVar[str] = ContextVar("request_id", default="-")
 
 PLAIN_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(process)d"
 
 
-def current_request_id() -> str:
-    return _request_id.get()
-
-
-def bind_request_id(value: str) -> Token[str]:
-    return _request_id.set(value)
-
-
-def unbind_request_id(token: Token[str]) -> None:
-    _request_id.reset(token)
-
-
-@contextmanager
-def request_id_bound(value: str) -> Iterator[str]:
-    token = bind_request_id(value)
-    try:
-        yield value
-    finally:
-        unbind_request_id(token)
-
-
-def accept_request_id(offered: str | None) -> str:
-    """The caller's id when it is a sane token (a proxy's or a client's), else a fresh one."""
-    if offered and _ACCEPTABLE.match(offered):
-        return offered
-    return uuid.uuid4().hex
-
-
-class RequestIdMiddleware:
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        with request_id_bound(accept_request_id(request.headers.get(REQUEST_ID_HEADER))) as request_id:
-            request.request_id = request_id  # type: ignore[attr-defined]
-            response = self.get_response(request)
-        response[REQUEST_ID_HEADER] = request_id
-        return response
-
-
 class RequestIdFilter(Filter):
+    """django-guid's id of the current request or task, "-" outside one (its own filter
+    would print "None")."""
+
     def filter(self, record: LogRecord) -> bool:
         if not hasattr(record, "request_id"):
-            record.request_id = _request_id.get()
+            record.request_id = guid.get() or "-"
         return True
 
 
@@ -130,5 +88,6 @@ def logging_config(log_format: str, level: str) -> dict[str, Any]:
             # a second time, unformatted and unfiltered: everything goes through "console".
             "django": {"level": "INFO", "handlers": [], "propagate": True},
             "django.db.backends": {"level": "WARNING"},
+            "django_guid": {"level": "WARNING"},  # it logs every id it sets and clears at INFO
         },
     }

@@ -13,6 +13,7 @@ import dj_database_url
 import django_stubs_ext
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from django_guid.integrations import CeleryIntegration
 
 from config.env import ImproperlyConfiguredEnv, env_bool, env_int, env_list, env_str
 from config.logs import logging_config
@@ -54,6 +55,7 @@ INSTALLED_APPS = [
     "django.forms",
     "django_htmx",
     "corsheaders",
+    "django_guid",
     "ninja",  # the API docs page and its vendored Swagger UI assets (no CDN)
     "allauth",
     "allauth.account",
@@ -65,7 +67,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "config.logs.RequestIdMiddleware",
+    "django_guid.middleware.guid_middleware",  # the request id on every log line (config/logs.py)
     "config.health.HealthCheckMiddleware",  # early: probes skip host checks, redirects, sessions
     "config.input_guard.RefuseNulMiddleware",  # before sessions: a NUL cookie never reaches a lookup
     "config.metrics.PrometheusMiddleware",
@@ -347,6 +349,19 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": [SELF],
         "object-src": [NONE],
     }
+}
+
+# --- Request ids (django-guid) ----------------------------------------------------------
+# The proxy's X-Request-ID when it is a UUID (nginx's $request_id is one), else a fresh one;
+# echoed in the response, stamped on every log line, handed to the tasks a request queues
+# (a task queued by beat gets its own). The worker logs through LOGGING as well.
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "X-Request-ID",
+    "VALIDATE_GUID": True,
+    "RETURN_HEADER": True,
+    "EXPOSE_HEADER": False,  # CORS_EXPOSE_HEADERS says what other sites may read
+    "UUID_LENGTH": 32,
+    "INTEGRATIONS": [CeleryIntegration(use_django_logging=True, log_parent=False, uuid_length=32)],
 }
 
 # --- CORS (django-cors-headers) ----------------------------------------------------------
