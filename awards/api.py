@@ -8,12 +8,11 @@ from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Field, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
-from ninja.responses import codes_4xx
 
 from accounts.api_auth import api_viewer
 from awards.models import Category, Edition, Nominee
 from awards.selectors import categories_with_nominee_counts, get_edition_for, visible_editions
-from config.api_errors import ErrorOut
+from config.api_errors import CLIENT_ERRORS, ErrorOut
 
 router = Router(tags=["editions"])
 
@@ -114,14 +113,14 @@ def _categories(edition: Edition) -> QuerySet[Category]:
     return edition.categories.prefetch_related(active)
 
 
-@router.get("/editions", response={200: list[EditionOut], codes_4xx: ErrorOut}, summary="List editions")
+@router.get("/editions", response={200: list[EditionOut], CLIENT_ERRORS: ErrorOut}, summary="List editions")
 @paginate(Page)
 def list_editions(request: HttpRequest) -> QuerySet[Edition]:
     """Editions newest first. Drafts are listed for staff only."""
     return _editions(request)
 
 
-@router.get("/editions/{edition_slug}", response={200: EditionDetailOut, codes_4xx: ErrorOut}, summary="An edition")
+@router.get("/editions/{edition_slug}", response={200: EditionDetailOut, CLIENT_ERRORS: ErrorOut}, summary="An edition")
 def edition_detail(request: HttpRequest, edition_slug: str) -> Edition:
     """An edition with its phase, windows and categories."""
     edition = get_edition_for(api_viewer(request), edition_slug)
@@ -132,7 +131,7 @@ def edition_detail(request: HttpRequest, edition_slug: str) -> Edition:
 
 @router.get(
     "/editions/{edition_slug}/categories",
-    response={200: list[CategoryOut], codes_4xx: ErrorOut},
+    response={200: list[CategoryOut], CLIENT_ERRORS: ErrorOut},
     summary="An edition's categories with their nominees",
 )
 def list_categories(request: HttpRequest, edition_slug: str) -> list[Category]:
@@ -142,7 +141,7 @@ def list_categories(request: HttpRequest, edition_slug: str) -> list[Category]:
 
 @router.get(
     "/editions/{edition_slug}/categories/{category_slug}",
-    response={200: CategoryOut, codes_4xx: ErrorOut},
+    response={200: CategoryOut, CLIENT_ERRORS: ErrorOut},
     summary="A category with its nominees",
 )
 def category_detail(request: HttpRequest, edition_slug: str, category_slug: str) -> Category:

@@ -14,8 +14,13 @@ from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
+from ninja.responses import codes_4xx
 
 from config.database import TRY_AGAIN, forget_broken_connection
+
+# Every client error an operation can answer, in the one shape: ninja's 4xx set lacks 413 (a body
+# over the size limit) and 422 (a body or query that fails validation), which Podium sends too.
+CLIENT_ERRORS = frozenset(codes_4xx | {413, 422})
 
 
 class ErrorBody(Schema):

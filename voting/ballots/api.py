@@ -10,7 +10,6 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Router, Schema
 from ninja.errors import Throttled
-from ninja.responses import codes_4xx
 
 from accounts.access import member_of
 from accounts.api_auth import MEMBER_AUTH, api_viewer
@@ -18,7 +17,7 @@ from accounts.models import User
 from accounts.ratelimit import within_rate_limit
 from awards.models import Edition
 from awards.selectors import get_edition_for
-from config.api_errors import ApiError, ErrorOut
+from config.api_errors import CLIENT_ERRORS, ApiError, ErrorOut
 from config.text import ApiText
 from voting.ballots import rules, selectors, services
 
@@ -44,7 +43,7 @@ def _rate_limited(request: HttpRequest, action: str, user: User | None = None) -
         raise Throttled(wait=60)
 
 
-@router.post("/receipts/check", response={200: ReceiptOut, codes_4xx: ErrorOut}, summary="Check a receipt")
+@router.post("/receipts/check", response={200: ReceiptOut, CLIENT_ERRORS: ErrorOut}, summary="Check a receipt")
 def check_receipt(request: HttpRequest, payload: ReceiptIn) -> Any:
     """Whether the ballot behind a receipt code is counted. Reveals no identity and no choices."""
     _rate_limited(request, "check_receipt")
@@ -101,7 +100,7 @@ def _ballot_document(edition: Edition, page: selectors.BallotPage) -> dict[str, 
 
 @router.get(
     "/editions/{edition_slug}/ballot",
-    response={200: BallotOut, codes_4xx: ErrorOut},
+    response={200: BallotOut, CLIENT_ERRORS: ErrorOut},
     auth=MEMBER_AUTH,
     summary="Your ballot",
 )
@@ -133,7 +132,7 @@ def _rejection(rejected: rules.BallotRejected, slugs: dict[int, str]) -> ApiErro
 @router.api_operation(
     ["PUT", "POST"],
     "/editions/{edition_slug}/ballot",
-    response={200: StoredBallotOut, codes_4xx: ErrorOut},
+    response={200: StoredBallotOut, CLIENT_ERRORS: ErrorOut},
     auth=MEMBER_AUTH,
     summary="Cast or change your ballot",
 )

@@ -11,13 +11,12 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
 from ninja import Field, Router, Schema
-from ninja.responses import codes_4xx
 
 from accounts.api_auth import MEMBER_AUTH, api_viewer
 from accounts.models import User
 from awards.models import Edition
 from awards.selectors import get_edition_for
-from config.api_errors import ApiError, ErrorOut
+from config.api_errors import CLIENT_ERRORS, ApiError, ErrorOut
 from voting.models import ResultsState
 from voting.results import exports
 from voting.results import selectors as results
@@ -204,7 +203,7 @@ def _edition_document(edition: Edition, found: results.EditionResults) -> dict[s
 
 @router.get(
     "/editions/{edition_slug}/results",
-    response={200: EditionResultsOut, 304: None, codes_4xx: ErrorOut},
+    response={200: EditionResultsOut, 304: None, CLIENT_ERRORS: ErrorOut},
     summary="Results of every category of an edition",
 )
 def edition_results(request: HttpRequest, response: HttpResponse, edition_slug: str) -> Any:
@@ -222,7 +221,7 @@ def edition_results(request: HttpRequest, response: HttpResponse, edition_slug: 
 
 @router.get(
     "/editions/{edition_slug}/results/{category_slug}",
-    response={200: CategoryResultsPageOut, 304: None, codes_4xx: ErrorOut},
+    response={200: CategoryResultsPageOut, 304: None, CLIENT_ERRORS: ErrorOut},
     summary="Results of one category",
 )
 def category_results(request: HttpRequest, response: HttpResponse, edition_slug: str, category_slug: str) -> Any:
@@ -258,8 +257,8 @@ def _export(request: HttpRequest, edition_slug: str, category_slug: str | None, 
     return exports.download_response(found, fmt, name)
 
 
-JSON_EXPORT = {200: ResultsDocumentOut, codes_4xx: ErrorOut}
-CSV_EXPORT = {codes_4xx: ErrorOut}
+JSON_EXPORT = {200: ResultsDocumentOut, CLIENT_ERRORS: ErrorOut}
+CSV_EXPORT = {CLIENT_ERRORS: ErrorOut}
 CSV_EXTRA = {"responses": {"200": {"description": "CSV, one row per nominee and category", "content": CSV_CONTENT}}}
 
 
@@ -312,7 +311,7 @@ def export_category_json(request: HttpRequest, edition_slug: str, category_slug:
 
 @router.get(
     "/editions/{edition_slug}/export/ballots.json",
-    response={200: dict[str, Any], codes_4xx: ErrorOut},
+    response={200: dict[str, Any], CLIENT_ERRORS: ErrorOut},
     auth=MEMBER_AUTH,
     summary="Anonymised ballots for an audit (staff only)",
 )
