@@ -4,6 +4,10 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 PYTEST_ARGS ?=
+# The embedded tier runs on every core (pytest-xdist; each worker has its own in-memory
+# SQLite and local-memory cache). The services tier stays serial: its workers would share
+# one Redis database (every test flushes the cache) and start a Celery worker each.
+PYTEST_WORKERS ?= auto
 SERVICE_MARKERS := postgres or broker or browser
 
 .PHONY: run test test-embedded test-services worker beat up bench lint format typecheck migrate demo clean
@@ -33,13 +37,13 @@ test: test-embedded test-services
 test-embedded: $(VENV)/.installed-dev
 	@echo "== Podium tests: embedded default (SQLite, inline tasks) =="
 	env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL -u CELERY_RESULT_BACKEND \
-		$(BIN)/python -m pytest -m "not ($(SERVICE_MARKERS))" $(PYTEST_ARGS)
+		$(BIN)/python -m pytest -m "not ($(SERVICE_MARKERS))" -n $(PYTEST_WORKERS) --durations=10 $(PYTEST_ARGS)
 
 ## test-services: the Django tests again on the configured services, plus the PostgreSQL, broker and browser tiers
 test-services: $(VENV)/.installed-dev
 	@echo "== Podium tests: services (DATABASE_URL=$${DATABASE_URL:-unset}, CELERY_BROKER_URL=$${CELERY_BROKER_URL:-unset}) =="
 	@if [ -n "$$DATABASE_URL" ]; then markers="not unit and not property"; else markers="$(SERVICE_MARKERS)"; fi; \
-	$(BIN)/python -m pytest -m "$$markers" $(PYTEST_ARGS); status=$$?; \
+	$(BIN)/python -m pytest -m "$$markers" --durations=10 $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "no service tests collected"; exit 0; fi; exit $$status
 
 ## worker / beat: Celery processes for the configured broker (CELERY_BROKER_URL)

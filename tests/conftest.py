@@ -13,7 +13,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from django.apps import apps
 from django.conf import settings
+from django.core.management import call_command
+from django.core.management.color import no_style
+from django.db import connection, models, transaction
 
 from tests.workers import start_worker
 
@@ -104,6 +108,74 @@ def _fresh_cache() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
+
+
+# Per table: the model, its columns and the rows `load_demo` added, as the database stores them.
+DemoSnapshot = list[tuple[type[models.Model], list[str], list[tuple[object, ...]]]]
+
+
+def _rows_by_model() -> dict[type[models.Model], dict[object, tuple[object, ...]]]:
+    fields = {m: [f.attname for f in m._meta.concrete_fields] for m in apps.get_models(include_auto_created=True)}
+    return {m: {row[0]: row for row in m._base_manager.values_list("pk", *names)} for m, names in fields.items()}
+
+
+def _stored_rows(model: type[models.Model], columns: list[str], pks: list[object]) -> list[tuple[object, ...]]:
+    quote = connection.ops.quote_name
+    pk_column = quote(model._meta.pk.column)
+    rows: list[tuple[object, ...]] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(pks), 500):
+            chunk = pks[start : start + 500]
+            cursor.execute(
+                f"SELECT {', '.join(map(quote, columns))} FROM {quote(model._meta.db_table)} "  # noqa: S608 - names from the models
+                f"WHERE {pk_column} IN ({', '.join(['%s'] * len(chunk))}) ORDER BY {pk_column}",
+                chunk,
+            )
+            rows.extend(cursor.fetchall())
+    return rows
+
+
+@pytest.fixture(scope="session")
+def demo_snapshot(django_db_setup: None, django_db_blocker: object) -> DemoSnapshot:
+    """The rows `load_demo` adds, computed once per session (per xdist worker), then rolled back.
+
+    `load_demo` imports 1,240 ballots and recomputes two editions: seconds per call, and
+    dozens of tests only read its result. `demo` writes the rows back with plain INSERTs
+    (about 20,000 rows, a fraction of a second), so each test still gets its own copy.
+    """
+    with django_db_blocker.unblock(), transaction.atomic():  # type: ignore[attr-defined]
+        before = _rows_by_model()
+        call_command("load_demo", verbosity=0)
+        after = _rows_by_model()
+        snapshot: DemoSnapshot = []
+        for model, rows in after.items():
+            changed = [pk for pk, row in before[model].items() if rows.get(pk) != row]
+            assert not changed, f"load_demo changed existing {model.__name__} rows {changed}: the snapshot only adds"
+            added = [pk for pk in rows if pk not in before[model]]
+            if added:
+                columns = [f.column for f in model._meta.concrete_fields]
+                snapshot.append((model, columns, _stored_rows(model, columns, added)))
+        transaction.set_rollback(True)
+    return snapshot
+
+
+@pytest.fixture
+def demo(db: None, demo_snapshot: DemoSnapshot) -> None:
+    """The published 2024 edition (reference results) and the open 2025 edition, as `load_demo` leaves them.
+
+    Request it before fixtures that create rows of their own (the demo keeps its primary keys).
+    """
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for model, columns, rows in demo_snapshot:
+            cursor.executemany(
+                f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(map(quote, columns))}) "  # noqa: S608 - names from the models
+                f"VALUES ({', '.join(['%s'] * len(columns))})",
+                rows,
+            )
+        if connection.vendor == "postgresql":  # explicit keys do not advance the sequences
+            for statement in connection.ops.sequence_reset_sql(no_style(), [model for model, _, _ in demo_snapshot]):
+                cursor.execute(statement)
 
 
 @pytest.fixture(scope="session")

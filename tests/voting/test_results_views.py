@@ -33,11 +33,6 @@ UNLISTED_SENTENCES = [
 ]
 
 
-@pytest.fixture
-def demo() -> None:
-    call_command("load_demo")
-
-
 def test_reference_category_reads_like_the_article(client: Client, demo) -> None:
     response = client.get(ETF_PAGE)
     assert response.status_code == 200
