@@ -19,7 +19,7 @@ from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
 
-from tests.workers import start_worker
+from tests.workers import start_worker, wait_until_idle
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -85,14 +85,7 @@ def _worker_idle_before_database_flush(request: pytest.FixtureRequest) -> Iterat
     yield
     if not uses_worker:
         return
-    from celery.result import allow_join_result
-
-    from config.celery import ping
-
-    queue = request.getfixturevalue("celery_worker_process")
-    time.sleep(settings.PODIUM_RECOMPUTE_DELAY_SECONDS + 0.5)  # countdown tasks fall due first
-    with allow_join_result():
-        ping.apply_async(queue=queue).get(timeout=60)  # a solo worker: runs after everything before it
+    wait_until_idle(request.getfixturevalue("celery_worker_process"))
 
 
 @pytest.fixture(autouse=True)
