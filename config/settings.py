@@ -52,7 +52,6 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.sitemaps",
     "django.forms",
-    "django_htmx",
     "ninja",  # the API docs page and its vendored Swagger UI assets (no CDN)
     "allauth",
     "allauth.account",
@@ -77,7 +76,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.mfa.StaffMfaMiddleware",
 ]
