@@ -9,6 +9,11 @@ PYTEST_ARGS ?=
 # one Redis database (every test flushes the cache) and start a Celery worker each.
 PYTEST_WORKERS ?= auto
 SERVICE_MARKERS := postgres or broker or browser
+# COVERAGE=1 (CI) measures both tiers into one .coverage and `make test` then holds the floor.
+COVERAGE ?=
+COVERAGE_FLOOR ?= 90
+COV_EMBEDDED := $(if $(COVERAGE),--cov --cov-report=)
+COV_SERVICES := $(if $(COVERAGE),--cov --cov-append --cov-report=)
 
 .PHONY: run test test-embedded test-services worker beat up bench lint format typecheck migrate demo clean
 
@@ -32,18 +37,19 @@ run: $(VENV)/.installed-runtime
 
 ## test: install the test requirements and run the whole suite (every tier this machine has)
 test: test-embedded test-services
+	@if [ -n "$(COVERAGE)" ]; then $(BIN)/coverage report --fail-under=$(COVERAGE_FLOOR); fi
 
 ## test-embedded: the suite on the embedded default (SQLite, inline tasks, local-memory cache)
 test-embedded: $(VENV)/.installed-dev
 	@echo "== Podium tests: embedded default (SQLite, inline tasks) =="
 	env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL -u CELERY_RESULT_BACKEND \
-		$(BIN)/python -m pytest -m "not ($(SERVICE_MARKERS))" -n $(PYTEST_WORKERS) --durations=10 $(PYTEST_ARGS)
+		$(BIN)/python -m pytest -m "not ($(SERVICE_MARKERS))" -n $(PYTEST_WORKERS) --durations=10 $(COV_EMBEDDED) $(PYTEST_ARGS)
 
 ## test-services: the Django tests again on the configured services, plus the PostgreSQL, broker and browser tiers
 test-services: $(VENV)/.installed-dev
 	@echo "== Podium tests: services (DATABASE_URL=$${DATABASE_URL:-unset}, CELERY_BROKER_URL=$${CELERY_BROKER_URL:-unset}) =="
 	@if [ -n "$$DATABASE_URL" ]; then markers="not unit and not property"; else markers="$(SERVICE_MARKERS)"; fi; \
-	$(BIN)/python -m pytest -m "$$markers" --durations=10 $(PYTEST_ARGS); status=$$?; \
+	$(BIN)/python -m pytest -m "$$markers" --durations=10 $(COV_SERVICES) $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "no service tests collected"; exit 0; fi; exit $$status
 
 ## worker / beat: Celery processes for the configured broker (CELERY_BROKER_URL)
@@ -69,14 +75,14 @@ up: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
+## lint: the pre-commit hooks CI runs (.pre-commit-config.yaml; all local, from this virtualenv)
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-	$(BIN)/bandit -q -r accounts awards voting config -ll -x "*/migrations/*"
+	PATH=$(CURDIR)/$(BIN):$$PATH PRE_COMMIT_HOME=$(CURDIR)/$(VENV)/pre-commit $(BIN)/pre-commit run --all-files --show-diff-on-failure
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+	$(BIN)/djlint --reformat templates
 
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy .
@@ -88,4 +94,4 @@ demo: migrate
 	SITE_URL=http://127.0.0.1:$(PORT) $(BIN)/python manage.py load_demo
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache staticfiles
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache staticfiles .coverage
