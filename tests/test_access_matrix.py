@@ -144,6 +144,7 @@ MATRIX: list[tuple[str, Expect]] = [
             "/admin/socialaccount/socialaccount/",
             "/admin/socialaccount/socialapp/",
             "/admin/socialaccount/socialtoken/",
+            "/admin/mfa/authenticator/",
         )
     ],
     # Sharing: embeds and share images follow the results' visibility.
@@ -170,6 +171,7 @@ MATRIX: list[tuple[str, Expect]] = [
     ),
     ("/notifications/opt-out/{opt_out}/", EVERYONE_200),
     ("/notifications/opt-out/tampered/", dict.fromkeys(ROLES, 404)),
+    ("/accounts/2fa/", {**dict.fromkeys(ROLES, 200), "anonymous": (302, LOGIN)}),
     ("/accounts/login/", {**dict.fromkeys(ROLES, (302, "/")), "anonymous": 200}),
     ("/accounts/signup/", {**dict.fromkeys(ROLES, (302, "/")), "anonymous": 200}),
     # The read API and the member's ballot API (session or bearer token).
@@ -256,9 +258,21 @@ EXEMPT = {
             "accounts/social/login/error/",
             "accounts/social/signup/",
             "accounts/social/connections/",
+            "accounts/2fa/authenticate/",
+            "accounts/2fa/reauthenticate/",
+            "accounts/2fa/recovery-codes/",
+            "accounts/2fa/recovery-codes/download/",
+            "accounts/2fa/recovery-codes/generate/",
+            "accounts/2fa/totp/activate/",
+            "accounts/2fa/totp/deactivate/",
+            "accounts/2fa/webauthn/",
+            "accounts/2fa/webauthn/add/",
+            "accounts/2fa/webauthn/keys/<int:pk>/edit/",
+            "accounts/2fa/webauthn/keys/<int:pk>/remove/",
+            "accounts/2fa/webauthn/reauthenticate/",
         ],
-        "allauth's own account pages: no Podium data behind them (sign-up and log-in are in the matrix; "
-        "the flows are in tests/accounts)",
+        "allauth's own account and two-factor pages: no Podium data behind them (sign-up, log-in and "
+        "the two-factor index are in the matrix; the flows are in tests/accounts)",
     ),
 }
 
