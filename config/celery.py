@@ -6,6 +6,11 @@ from typing import Any
 
 from celery import Celery, Task
 from celery.signals import setup_logging, task_postrun, task_prerun, worker_init
+from django.conf import settings
+from prometheus_client import REGISTRY, CollectorRegistry, start_http_server
+from prometheus_client.multiprocess import MultiProcessCollector
+
+from config.logs import bind_request_id, unbind_request_id
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -14,7 +19,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-@app.task(name="podium.ping")  # type: ignore[untyped-decorator]
+@app.task(name="podium.ping")
 def ping() -> str:
     """Answer "pong": proves a worker is consuming from the broker (used by readiness)."""
     return "pong"
@@ -22,23 +27,17 @@ def ping() -> str:
 
 def _use_django_logging(**kwargs: Any) -> None:
     """Workers log like the web processes (LOG_FORMAT plain or json, with an id per task)."""
-    from django.conf import settings
-
     logging.config.dictConfig(settings.LOGGING)
 
 
 _bound_ids: dict[str, Any] = {}  # task id -> context token: log lines in a task carry its id
 
 
-def _bind_task_id(task_id: str, task: Task, **kwargs: Any) -> None:
-    from config.logs import bind_request_id
-
+def _bind_task_id(task_id: str, task: Task, **kwargs: Any) -> None:  # noqa: ARG001 - the signal's arguments
     _bound_ids[task_id] = bind_request_id(task_id)
 
 
-def _unbind_task_id(task_id: str, task: Task, **kwargs: Any) -> None:
-    from config.logs import unbind_request_id
-
+def _unbind_task_id(task_id: str, task: Task, **kwargs: Any) -> None:  # noqa: ARG001 - the signal's arguments
     token = _bound_ids.pop(task_id, None)
     if token is not None:
         unbind_request_id(token)
@@ -53,8 +52,6 @@ def _serve_worker_metrics(**kwargs: Any) -> None:
     port = os.environ.get("PODIUM_WORKER_METRICS_PORT")
     if not port:
         return
-    from prometheus_client import REGISTRY, CollectorRegistry, start_http_server
-    from prometheus_client.multiprocess import MultiProcessCollector
 
     registry = REGISTRY
     if "PROMETHEUS_MULTIPROC_DIR" in os.environ:

@@ -20,6 +20,8 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.cache import add_never_cache_headers
 
+from config.celery import app, ping
+
 logger = logging.getLogger(__name__)
 
 CHECK_TIMEOUT_SECONDS = 2.0
@@ -45,8 +47,6 @@ def check_broker() -> str:
 
     Without a broker tasks run inline: nothing to check.
     """
-    from config.celery import app, ping
-
     url = settings.CELERY_BROKER_URL
     if not url:
         return "inline"
