@@ -159,6 +159,10 @@ def demo(db: None, demo_snapshot: DemoSnapshot) -> None:
     Request it before fixtures that create rows of their own (the demo keeps its primary keys).
     """
     quote = connection.ops.quote_name
+    for model, columns, rows in demo_snapshot:
+        keys = [row[columns.index(model._meta.pk.column)] for row in rows]
+        if model._base_manager.filter(pk__gte=min(keys), pk__lte=max(keys)).exists():
+            pytest.fail(f"`demo` must come before fixtures that create {model.__name__} rows (it keeps its keys)")
     with connection.cursor() as cursor:
         for model, columns, rows in demo_snapshot:
             cursor.executemany(
