@@ -165,11 +165,16 @@ def demo(db: None, demo_snapshot: DemoSnapshot) -> None:
             pytest.fail(f"`demo` must come before fixtures that create {model.__name__} rows (it keeps its keys)")
     with connection.cursor() as cursor:
         for model, columns, rows in demo_snapshot:
-            cursor.executemany(
-                f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(map(quote, columns))}) "  # noqa: S608 - names from the models
-                f"VALUES ({', '.join(['%s'] * len(columns))})",
-                rows,
-            )
+            # Multi-row INSERTs, as many rows per statement as the driver takes parameters.
+            per_statement = max(1, (connection.features.max_query_params or 2000) // len(columns))
+            row_marks = f"({', '.join(['%s'] * len(columns))})"
+            for start in range(0, len(rows), per_statement):
+                chunk = rows[start : start + per_statement]
+                cursor.execute(
+                    f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(map(quote, columns))}) "  # noqa: S608 - names from the models
+                    f"VALUES {', '.join([row_marks] * len(chunk))}",
+                    [value for row in chunk for value in row],
+                )
         if connection.vendor == "postgresql":  # explicit keys do not advance the sequences
             for statement in connection.ops.sequence_reset_sql(no_style(), [model for model, _, _ in demo_snapshot]):
                 cursor.execute(statement)
