@@ -4,6 +4,7 @@ Tests marked `postgres`, `broker` or `browser` need a real service. Without it t
 with the reason; with PODIUM_REQUIRE_SERVICES=1 (CI) a missing service fails the test.
 """
 
+import shutil
 import socket
 import subprocess
 import time
@@ -18,6 +19,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
+from django.test import override_settings
 
 from tests.workers import start_worker, wait_until_idle
 
@@ -129,14 +131,24 @@ def _stored_rows(model: type[models.Model], columns: list[str], pks: list[object
 
 
 @pytest.fixture(scope="session")
-def demo_snapshot(django_db_setup: None, django_db_blocker: object) -> DemoSnapshot:
+def demo_media(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the session's `load_demo` writes its nominee images; `demo` copies them per test."""
+    return tmp_path_factory.mktemp("demo-media")
+
+
+@pytest.fixture(scope="session")
+def demo_snapshot(django_db_setup: None, django_db_blocker: object, demo_media: Path) -> DemoSnapshot:
     """The rows `load_demo` adds, computed once per session (per xdist worker), then rolled back.
 
     `load_demo` imports 1,240 ballots and recomputes two editions: seconds per call, and
     dozens of tests only read its result. `demo` writes the rows back with plain INSERTs
     (about 20,000 rows, a fraction of a second), so each test still gets its own copy.
     """
-    with django_db_blocker.unblock(), transaction.atomic():  # type: ignore[attr-defined]
+    with (
+        django_db_blocker.unblock(),  # type: ignore[attr-defined]
+        override_settings(MEDIA_ROOT=demo_media),
+        transaction.atomic(),
+    ):
         before = _rows_by_model()
         call_command("load_demo", verbosity=0)
         after = _rows_by_model()
@@ -153,11 +165,12 @@ def demo_snapshot(django_db_setup: None, django_db_blocker: object) -> DemoSnaps
 
 
 @pytest.fixture
-def demo(db: None, demo_snapshot: DemoSnapshot) -> None:
+def demo(db: None, demo_snapshot: DemoSnapshot, demo_media: Path) -> None:
     """The published 2024 edition (reference results) and the open 2025 edition, as `load_demo` leaves them.
 
     Request it before fixtures that create rows of their own (the demo keeps its primary keys).
     """
+    shutil.copytree(demo_media, settings.MEDIA_ROOT, dirs_exist_ok=True)  # the images the rows name
     quote = connection.ops.quote_name
     for model, columns, rows in demo_snapshot:
         keys = [row[columns.index(model._meta.pk.column)] for row in rows]
