@@ -233,7 +233,7 @@ class Category(models.Model):
     ballot_order = models.CharField(
         "order on the ballot",
         max_length=8,
-        choices=NomineeOrder.choices,
+        choices=NomineeOrder,
         default=NomineeOrder.CURATED,
         help_text="Shuffling counters ballot-order bias: each member always sees their own stable order. "
         "The category and results pages keep the curated order.",
