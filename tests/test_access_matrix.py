@@ -163,6 +163,7 @@ MATRIX: list[tuple[str, Expect]] = [
         {**dict.fromkeys(ROLES, (302, f"/editions/{NOMINATING}/nominate/")), "anonymous": (302, LOGIN)},
     ),
     # Accounts: API tokens are the member's own; the opt-out link needs no log-in.
+    ("/accounts/ballots/", {**dict.fromkeys(ROLES, 200), "anonymous": (302, LOGIN)}),
     ("/accounts/api-tokens/", {**dict.fromkeys(ROLES, 200), "anonymous": (302, LOGIN)}),
     ("/accounts/api-tokens/{token}/revoke/", {**dict.fromkeys(ROLES, 405), "anonymous": (302, LOGIN)}),
     (
