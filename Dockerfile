@@ -9,8 +9,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PROMETHEUS_MULTIPROC_DIR=/tmp/podium-metrics
 
 WORKDIR /app
-COPY requirements.txt .
-RUN pip install -r requirements.txt
+# The lock pins every package with its hashes (requirements.txt is its human-edited input).
+COPY requirements.lock .
+RUN pip install --require-hashes --no-deps -r requirements.lock
 
 COPY . .
 # Static files are hashed and compressed at build time (whitenoise serves them); the

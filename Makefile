@@ -4,21 +4,40 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 PYTEST_ARGS ?=
+# The embedded tier runs on every core (pytest-xdist; each worker has its own in-memory
+# SQLite and local-memory cache). The services tier stays serial: its workers would share
+# one Redis database (every test flushes the cache) and start a Celery worker each.
+PYTEST_WORKERS ?= auto
 SERVICE_MARKERS := postgres or broker or browser
+# COVERAGE=1 (CI) measures both tiers into one .coverage and `make test` then holds the floor.
+COVERAGE ?=
+COVERAGE_FLOOR ?= 92
+COV_EMBEDDED := $(if $(COVERAGE),--cov --cov-report=)
+COV_SERVICES := $(if $(COVERAGE),--cov --cov-append --cov-report=)
 
-.PHONY: run test test-embedded test-services worker beat up bench lint format typecheck migrate demo clean
+.PHONY: run test test-embedded test-services worker beat up bench lint lock format typecheck migrate demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed-runtime: requirements.txt | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+# Installs come from the lock files (every package pinned, with hashes); requirements.txt
+# and requirements-dev.txt are the human-edited inputs of `make lock`.
+$(VENV)/.installed-runtime: requirements.lock | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements.lock
 	touch $@
 
-$(VENV)/.installed-dev: requirements.txt requirements-s3.txt requirements-dev.txt | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+$(VENV)/.installed-dev: requirements.lock requirements-dev.lock | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements-dev.lock
 	touch $@ $(VENV)/.installed-runtime
+
+PIP_COMPILE = $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-find-links --no-emit-index-url --no-emit-trusted-host
+## lock: re-resolve requirements.lock and requirements-dev.lock from the .txt inputs
+## (add --upgrade-package NAME via LOCK_ARGS to move one package, --upgrade to move all)
+lock: $(VENV)/.installed-dev
+	$(PIP_COMPILE) $(LOCK_ARGS) --output-file requirements.lock requirements.txt
+	$(PIP_COMPILE) $(LOCK_ARGS) --output-file requirements-dev.lock requirements-dev.txt
 
 ## run: start Podium on http://127.0.0.1:$(PORT)/ with the demo edition loaded
 run: $(VENV)/.installed-runtime
@@ -28,18 +47,19 @@ run: $(VENV)/.installed-runtime
 
 ## test: install the test requirements and run the whole suite (every tier this machine has)
 test: test-embedded test-services
+	@if [ -n "$(COVERAGE)" ]; then $(BIN)/coverage report --fail-under=$(COVERAGE_FLOOR); fi
 
 ## test-embedded: the suite on the embedded default (SQLite, inline tasks, local-memory cache)
 test-embedded: $(VENV)/.installed-dev
 	@echo "== Podium tests: embedded default (SQLite, inline tasks) =="
 	env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL -u CELERY_RESULT_BACKEND \
-		$(BIN)/python -m pytest -m "not ($(SERVICE_MARKERS))" $(PYTEST_ARGS)
+		$(BIN)/python -m pytest -m "not ($(SERVICE_MARKERS))" -n $(PYTEST_WORKERS) --durations=10 $(COV_EMBEDDED) $(PYTEST_ARGS)
 
 ## test-services: the Django tests again on the configured services, plus the PostgreSQL, broker and browser tiers
 test-services: $(VENV)/.installed-dev
 	@echo "== Podium tests: services (DATABASE_URL=$${DATABASE_URL:-unset}, CELERY_BROKER_URL=$${CELERY_BROKER_URL:-unset}) =="
 	@if [ -n "$$DATABASE_URL" ]; then markers="not unit and not property"; else markers="$(SERVICE_MARKERS)"; fi; \
-	$(BIN)/python -m pytest -m "$$markers" $(PYTEST_ARGS); status=$$?; \
+	$(BIN)/python -m pytest -m "$$markers" --durations=10 $(COV_SERVICES) $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "no service tests collected"; exit 0; fi; exit $$status
 
 ## worker / beat: Celery processes for the configured broker (CELERY_BROKER_URL)
@@ -65,14 +85,14 @@ up: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
+## lint: the pre-commit hooks CI runs (.pre-commit-config.yaml; all local, from this virtualenv)
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-	$(BIN)/bandit -q -r accounts awards voting config -ll -x "*/migrations/*"
+	PATH=$(CURDIR)/$(BIN):$$PATH PRE_COMMIT_HOME=$(CURDIR)/$(VENV)/pre-commit $(BIN)/pre-commit run --all-files --show-diff-on-failure
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+	$(BIN)/djlint --reformat templates
 
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy .
@@ -84,4 +104,4 @@ demo: migrate
 	SITE_URL=http://127.0.0.1:$(PORT) $(BIN)/python manage.py load_demo
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache staticfiles
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache staticfiles .coverage

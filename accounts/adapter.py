@@ -14,7 +14,7 @@ from accounts.addresses import normalize_email
 from accounts.models import User
 
 
-class PodiumAccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
+class PodiumAccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return bool(getattr(settings, "PODIUM_SIGNUP_OPEN", True))
 
@@ -33,7 +33,7 @@ class PodiumAccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
         super().send_mail(template_prefix, email, {"current_site": site, **context})
 
 
-class PodiumSocialAccountAdapter(DefaultSocialAccountAdapter):  # type: ignore[misc]
+class PodiumSocialAccountAdapter(DefaultSocialAccountAdapter):
     def populate_user(self, request: HttpRequest, sociallogin: Any, data: dict[str, Any]) -> Any:
         """A provider's addresses in their stored form before allauth looks for an existing account.
 

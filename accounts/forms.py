@@ -7,7 +7,7 @@ from django import forms
 from accounts.addresses import normalize_email
 
 
-class MailboxField(EmailField):  # type: ignore[misc]
+class MailboxField(EmailField):
     """An e-mail field whose value is the address's one stored form (accounts.addresses).
 
     Normalising before Django's validators run means an invisible character gets its own
@@ -19,15 +19,15 @@ class MailboxField(EmailField):  # type: ignore[misc]
         return normalize_email(text) if text else text
 
 
-class SignupForm(allauth_forms.SignupForm):  # type: ignore[misc]
+class SignupForm(allauth_forms.SignupForm):
     email = MailboxField()
 
 
-class AddEmailForm(allauth_forms.AddEmailForm):  # type: ignore[misc]
+class AddEmailForm(allauth_forms.AddEmailForm):
     email = MailboxField(required=True)
 
 
-class ChangeEmailForm(allauth_forms.ChangeEmailForm):  # type: ignore[misc]
+class ChangeEmailForm(allauth_forms.ChangeEmailForm):
     email = MailboxField(required=True)
 
 

@@ -56,7 +56,7 @@ def within_rate_limit(request: HttpRequest, action: str, user: object = None) ->
 
 
 @dataclass
-class RedisHit(SingleRateLimitUsage):  # type: ignore[misc]  # allauth ships no type information
+class RedisHit(SingleRateLimitUsage):
     """One counted hit in a django-redis sorted set; a rollback removes exactly that hit."""
 
     member: str = ""

@@ -82,7 +82,7 @@ class Edition(models.Model):
     voting_opens_at = models.DateTimeField()
     voting_closes_at = models.DateTimeField()
     results_visibility = models.CharField(
-        max_length=16, choices=ResultsVisibility.choices, default=ResultsVisibility.AFTER_CLOSE
+        max_length=16, choices=ResultsVisibility, default=ResultsVisibility.AFTER_CLOSE
     )
     published_at = models.DateTimeField(null=True, blank=True)
     is_public = models.BooleanField(
@@ -226,14 +226,14 @@ class Category(models.Model):
     slug = models.SlugField(max_length=80)
     intro = models.TextField(blank=True, help_text="Shown above the nominees and the results.")
     order = models.PositiveSmallIntegerField(default=0)
-    method = models.CharField(max_length=16, choices=VotingMethod.choices, default=VotingMethod.PLURALITY)
+    method = models.CharField(max_length=16, choices=VotingMethod, default=VotingMethod.PLURALITY)
     max_choices = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Approval only: how many nominees a voter may approve."
     )
     ballot_order = models.CharField(
         "order on the ballot",
         max_length=8,
-        choices=NomineeOrder.choices,
+        choices=NomineeOrder,
         default=NomineeOrder.CURATED,
         help_text="Shuffling counters ballot-order bias: each member always sees their own stable order. "
         "The category and results pages keep the curated order.",
@@ -372,7 +372,7 @@ class Nomination(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="nominations"
     )
     created_at = models.DateTimeField()
-    status = models.CharField(max_length=10, choices=NominationStatus.choices, default=NominationStatus.PENDING)
+    status = models.CharField(max_length=10, choices=NominationStatus, default=NominationStatus.PENDING)
     nominee = models.ForeignKey(
         Nominee,
         null=True,

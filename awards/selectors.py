@@ -75,8 +75,8 @@ def categories_with_nominee_counts(edition: Edition) -> list[Category]:
     return list(counted.order_by("order", "id"))
 
 
-def get_category_for(viewer: Viewer, edition: Edition, slug: str) -> Category:
-    """A category of a visible edition, with its active nominees prefetched in display order."""
+def get_category_for(edition: Edition, slug: str) -> Category:
+    """A category of an edition already checked visible (`get_edition_for`), active nominees prefetched in order."""
     active_nominees = Prefetch("nominees", queryset=Nominee.objects.active(), to_attr="active_nominees")
     try:
         return edition.categories.prefetch_related(active_nominees).get(slug=slug)

@@ -41,7 +41,7 @@ def edition_detail(request: HttpRequest, edition_slug: str) -> HttpResponse:
 
 def category_detail(request: HttpRequest, edition_slug: str, category_slug: str) -> HttpResponse:
     edition = selectors.get_edition_for(request.user, edition_slug)
-    category = selectors.get_category_for(request.user, edition, category_slug)
+    category = selectors.get_category_for(edition, category_slug)
     window = edition.phase_window_at(timezone.now())
     context = {
         "edition": edition,
@@ -53,7 +53,7 @@ def category_detail(request: HttpRequest, edition_slug: str, category_slug: str)
     return render(request, "awards/category_detail.html", context)
 
 
-@verified_email_required  # type: ignore[untyped-decorator]
+@verified_email_required
 @require_http_methods(["GET", "POST"])
 def nominate(request: HttpRequest, edition_slug: str) -> HttpResponse:
     """Suggest a nominee while nominations are open; a duplicate points at what already exists."""
@@ -80,7 +80,7 @@ def nominate(request: HttpRequest, edition_slug: str) -> HttpResponse:
     return render(request, "awards/nominations/nominate.html", context, status=400 if form.errors else 200)
 
 
-@verified_email_required  # type: ignore[untyped-decorator]
+@verified_email_required
 @require_POST
 def support_nomination(request: HttpRequest, nomination_id: int) -> HttpResponse:
     nomination = get_object_or_404(

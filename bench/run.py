@@ -1,4 +1,4 @@
-"""`python -m bench.run [recompute] [http] [freshness] [--large] [--quick]`: run benchmarks, print figures and ratios.
+"""`python -m bench.run [recompute] [http] [freshness] [imports] [--large] [--quick]`: run benchmarks, print figures and ratios.
 
 Uses PostgreSQL (DATABASE_URL, default the `podium_bench` database, created if missing)
 and Redis (REDIS_URL, default redis://127.0.0.1:6379/3). Never part of the test suite.
@@ -55,6 +55,10 @@ def main() -> None:
         from bench import http
 
         http.main(quick=args.quick)
+    if "imports" in args.suites:
+        from bench import imports
+
+        imports.main()
     if "freshness" in args.suites:
         from bench import http
 

@@ -10,6 +10,8 @@ from typing import Any
 
 from celery import Celery, bootsteps
 from celery.signals import worker_init
+from prometheus_client import REGISTRY, CollectorRegistry, start_http_server
+from prometheus_client.multiprocess import MultiProcessCollector
 
 from config.workers import HEARTBEAT_SECONDS, record_worker_heartbeat
 
@@ -21,7 +23,7 @@ app.autodiscover_tasks()
 logger = logging.getLogger(__name__)
 
 
-@app.task(name="podium.ping")  # type: ignore[untyped-decorator]
+@app.task(name="podium.ping")
 def ping() -> str:
     """Answer "pong": proves a worker is consuming from the broker (tests and operators use it)."""
     return "pong"
@@ -36,8 +38,6 @@ def _serve_worker_metrics(**kwargs: Any) -> None:
     port = os.environ.get("PODIUM_WORKER_METRICS_PORT")
     if not port:
         return
-    from prometheus_client import REGISTRY, CollectorRegistry, start_http_server
-    from prometheus_client.multiprocess import MultiProcessCollector
 
     registry = REGISTRY
     if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
@@ -49,7 +49,7 @@ def _serve_worker_metrics(**kwargs: Any) -> None:
 worker_init.connect(_serve_worker_metrics)
 
 
-class WorkerHeartbeat(bootsteps.StartStopStep):  # type: ignore[misc]
+class WorkerHeartbeat(bootsteps.StartStopStep):
     """Every HEARTBEAT_SECONDS the worker notes in the cache that it is alive (config.health)."""
 
     requires = {"celery.worker.components:Timer"}
@@ -62,7 +62,7 @@ class WorkerHeartbeat(bootsteps.StartStopStep):  # type: ignore[misc]
         self._beat(worker)
         self.timer_entry = worker.timer.call_repeatedly(HEARTBEAT_SECONDS, self._beat, (worker,), priority=10)
 
-    def stop(self, worker: Any) -> None:
+    def stop(self, worker: Any) -> None:  # noqa: ARG002 - celery's bootstep signature
         if self.timer_entry is not None:
             self.timer_entry.cancel()
 

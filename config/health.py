@@ -44,7 +44,7 @@ _EXECUTOR = ThreadPoolExecutor(max_workers=6, thread_name_prefix="readyz")
 
 
 @dataclasses.dataclass
-class BrokerConnection(HealthCheck):  # type: ignore[misc]  # django-health-check ships no types
+class BrokerConnection(HealthCheck):
     """A connection to the Celery broker (no worker involved), refused at the first failure."""
 
     timeout = CHECK_TIMEOUT
@@ -59,7 +59,7 @@ class BrokerConnection(HealthCheck):  # type: ignore[misc]  # django-health-chec
 
 
 @dataclasses.dataclass
-class CacheWriteRead(HealthCheck):  # type: ignore[misc]  # django-health-check ships no types
+class CacheWriteRead(HealthCheck):
     """A write and a read of the default cache.
 
     Not django-health-check's `Cache`: it is async, so Django runs its calls on asgiref's one

@@ -66,7 +66,7 @@ class RecomputeBacklogCollector(Collector):
     """At scrape time: how long the oldest outstanding recompute request has waited (0 when none)."""
 
     def collect(self) -> Iterable[Metric]:
-        from voting.models import ResultsState  # read at scrape time only
+        from voting.models import ResultsState  # noqa: PLC0415 - config.metrics loads before the app registry
 
         oldest = ResultsState.objects.filter(stale_since__isnull=False).order_by("stale_since").first()
         waited = (timezone.now() - oldest.stale_since).total_seconds() if oldest and oldest.stale_since else 0.0

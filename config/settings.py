@@ -53,7 +53,6 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.sitemaps",
     "django.forms",
-    "django_htmx",
     "corsheaders",
     "django_guid",
     "ninja",  # the API docs page and its vendored Swagger UI assets (no CDN)
@@ -81,7 +80,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.mfa.StaffMfaMiddleware",
 ]

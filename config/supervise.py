@@ -33,7 +33,7 @@ class Supervisor:
         self.child: subprocess.Popen[bytes] | None = None
         self.stopping = False
 
-    def forward(self, signum: int, frame: FrameType | None) -> None:
+    def forward(self, signum: int, frame: FrameType | None) -> None:  # noqa: ARG002 - a signal handler's signature
         """Signal handler: pass the signal on and stop supervising."""
         self.stopping = True
         if self.child is not None and self.child.poll() is None:

@@ -22,6 +22,35 @@ def test_database_url() -> str | None:
     return f"postgres://{user}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
 
 
+def node_name(queue: str) -> str:
+    """The worker's node name for `queue` (as started by `start_worker` from this process)."""
+    return f"{queue}-{os.getpid()}@{socket.gethostname()}"
+
+
+def wait_until_idle(queue: str, timeout: float = 60) -> None:
+    """Return once the worker of `queue` has run everything queued so far, countdowns included.
+
+    A ping through the queue first (a solo worker runs in order, so every message sent
+    before it has reached the worker); then the worker is asked, until it answers so,
+    whether it still holds tasks waiting for their countdown, reserved or running.
+    """
+    from celery.result import allow_join_result
+
+    from config.celery import app, ping
+
+    deadline = time.monotonic() + timeout
+    with allow_join_result():
+        ping.apply_async(queue=queue).get(timeout=timeout)
+    node = node_name(queue)
+    inspect = app.control.inspect([node], timeout=1.0)
+    while time.monotonic() < deadline:
+        held = [inspect.scheduled(), inspect.reserved(), inspect.active()]
+        if all(answer and not answer.get(node) for answer in held):
+            return
+        time.sleep(0.1)
+    raise TimeoutError(f"worker {node} still busy after {timeout} s")
+
+
 def start_worker(queue: str, broker_url: str | None = None) -> "subprocess.Popen[bytes]":
     """`celery worker` consuming `queue` only, under a node name of its own (several test
     runs may share one broker); on `broker_url` when given, else the configured broker."""
@@ -32,7 +61,7 @@ def start_worker(queue: str, broker_url: str | None = None) -> "subprocess.Popen
     if database_url:
         env["DATABASE_URL"] = database_url
     celery = str(Path(sys.executable).parent / "celery")
-    command = [celery, "-A", "config", "worker", "-P", "solo", "-Q", queue, "-n", f"{queue}-{os.getpid()}@%h"]
+    command = [celery, "-A", "config", "worker", "-P", "solo", "-Q", queue, "-n", node_name(queue)]
     command += ["--without-gossip", "--without-mingle", "-l", "WARNING"]
     return subprocess.Popen(command, cwd=ROOT, env=env)
 

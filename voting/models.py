@@ -75,14 +75,14 @@ class Ballot(models.Model):
     voter = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="ballots"
     )
-    source = models.CharField(max_length=8, choices=BallotSource.choices, default=BallotSource.WEB)
+    source = models.CharField(max_length=8, choices=BallotSource, default=BallotSource.WEB)
     external_voter = models.CharField(
         max_length=200, blank=True, help_text="Imported ballots: the voter identifier from the source file."
     )
     version = models.PositiveIntegerField(default=1, help_text="Raised by one each time the voter changes it.")
     submitted_at = models.DateTimeField()
     updated_at = models.DateTimeField()
-    status = models.CharField(max_length=12, choices=BallotStatus.choices, default=BallotStatus.COUNTED)
+    status = models.CharField(max_length=12, choices=BallotStatus, default=BallotStatus.COUNTED)
     status_reason = models.TextField(blank=True)
     status_public_reason = models.TextField(
         blank=True, help_text="What the voter is told about the status change (optional; the reason stays internal)."
@@ -286,7 +286,7 @@ class BallotAudit(AuditRecord):
 
     ballot = models.ForeignKey(Ballot, on_delete=models.PROTECT, related_name="audits")
     edition = models.ForeignKey(Edition, on_delete=models.PROTECT, related_name="+")
-    action = models.CharField(max_length=12, choices=AuditAction.choices)
+    action = models.CharField(max_length=12, choices=AuditAction)
     reason = models.TextField()
     actor_email = models.EmailField(help_text="Kept even if the staff account is deleted later.")
 
@@ -324,7 +324,7 @@ class EditionAudit(AuditRecord):
     """One staff action on a running edition, with the edition's windows before and after."""
 
     edition = models.ForeignKey(Edition, on_delete=models.PROTECT, related_name="audits")
-    action = models.CharField(max_length=20, choices=EditionAction.choices)
+    action = models.CharField(max_length=20, choices=EditionAction)
 
     class Meta(AuditRecord.Meta):
         indexes = [models.Index(fields=("edition", "at"), name="edition_audit_edition_time")]
@@ -346,7 +346,7 @@ class Announcement(models.Model):
     """An e-mail announcement about an edition, planned once (the constraint makes it once)."""
 
     edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="announcements")
-    kind = models.CharField(max_length=20, choices=AnnouncementKind.choices)
+    kind = models.CharField(max_length=20, choices=AnnouncementKind)
     created_at = models.DateTimeField()
 
     class Meta:

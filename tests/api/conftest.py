@@ -2,18 +2,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 
 from accounts.models import User
 from accounts.services import create_api_token
 from tests.voting.conftest import edition  # noqa: F401 - the open edition fixture, shared
-
-
-@pytest.fixture
-def demo(db: None) -> None:
-    """The published 2024 edition (reference results) and the open 2025 edition."""
-    call_command("load_demo", verbosity=0)
 
 
 @pytest.fixture

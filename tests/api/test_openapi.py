@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
-from django.core.management import call_command
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
@@ -53,11 +52,12 @@ def keep_test_connection() -> Iterator[None]:
 
 
 @pytest.fixture
-def fuzzing(settings: Any, keep_test_connection: None) -> tuple[schemathesis.BaseSchema, dict[str, dict[str, str]]]:
+def fuzzing(
+    demo: None, settings: Any, keep_test_connection: None
+) -> tuple[schemathesis.BaseSchema, dict[str, dict[str, str]]]:
     settings.PODIUM_API_RATE_LIMIT_ADDRESS = "100000/m"
     settings.PODIUM_API_RATE_LIMIT_TOKEN = "100000/m"
     settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "submit_ballot": "", "check_receipt": ""}
-    call_command("load_demo", verbosity=0)
     _, member = create_api_token(user=UserFactory(), name="fuzz")
     _, staff = create_api_token(user=StaffFactory(), name="fuzz")
     headers = {label: {"Authorization": f"Bearer {staff if label in STAFF_ONLY else member}"} for label in OPERATIONS}

@@ -12,9 +12,8 @@ from awards.models import Category, Edition, Nominee, Phase, VotingMethod
 pytestmark = pytest.mark.django_db
 
 
-def test_load_demo_is_idempotent_and_prints_the_staff_login(capsys: pytest.CaptureFixture[str]) -> None:
-    call_command("load_demo")
-    call_command("load_demo")
+def test_load_demo_is_idempotent_and_prints_the_staff_login(demo: None, capsys: pytest.CaptureFixture[str]) -> None:
+    call_command("load_demo")  # a second run over what the first left
     out = capsys.readouterr().out
     assert "Staff login: staff@podium.example / podium-demo-staff" in out
     assert Edition.objects.count() == 2
@@ -64,8 +63,7 @@ def test_load_demo_without_a_password_is_refused(settings) -> None:
     assert User.objects.count() == 0
 
 
-def test_demo_editions_match_the_design() -> None:
-    call_command("load_demo")
+def test_demo_editions_match_the_design(demo: None) -> None:
     now = timezone.now()
     closed = Edition.objects.get(slug="moon-awards-2024")
     assert closed.phase_at(now) == Phase.PUBLISHED
@@ -91,8 +89,7 @@ def test_demo_editions_match_the_design() -> None:
     assert Nominee.objects.filter(active=False).count() == 0
 
 
-def test_demo_pages_render(client: Client) -> None:
-    call_command("load_demo")
+def test_demo_pages_render(demo: None, client: Client) -> None:
     home = client.get("/")
     assert b"Moon Awards 2024" in home.content and b"Moon Awards 2025" in home.content
     page = client.get("/editions/moon-awards-2024/categories/top-bitcoin-etfs-2024/")

@@ -98,30 +98,55 @@ def test_hundred_members_submitting_ten_times_at_once_leave_exactly_hundred_cons
 def test_ballots_racing_the_close_of_voting_are_stored_before_it_or_refused(edition) -> None:
     import time
     from datetime import timedelta
+    from unittest import mock
 
     from django.utils import timezone
 
     from awards.models import Edition
     from tests.factories import UserFactory as Member
+    from voting.ballots import services
 
-    closes_at = timezone.now() + timedelta(milliseconds=400)
-    Edition.objects.filter(pk=edition.pk).update(voting_closes_at=closes_at)
-    edition.refresh_from_db()
     fund_category, fund = category(edition, "fund").pk, nominee_ids(edition, "fund")
     members = [Member() for _ in range(40)]
+    straddlers = {m.pk for m in members[:3]}
+    checked: dict[int, object] = {}  # member -> when the early (outside the transaction) check passed
+    finished: dict[int, object] = {}
+    real_check = services.eligibility_problem
+
+    def early_check(voter, edition, now):
+        problem = real_check(voter, edition, now)
+        checked[voter.pk] = now
+        if voter.pk in straddlers and problem is None:
+            # Passed before the close; now let the close pass before the ballot is stored.
+            time.sleep(max(0.0, (closes_at - timezone.now()).total_seconds()) + 0.05)
+        return problem
 
     def late_submit(member, delay: float):
         time.sleep(delay)
-        return submit_ballot(voter=member, edition=edition, selections={fund_category: [fund[0]]}, expected_version=0)
+        try:
+            return submit_ballot(
+                voter=member, edition=edition, selections={fund_category: [fund[0]]}, expected_version=0
+            )
+        finally:
+            finished[member.pk] = timezone.now()
 
     jobs = [lambda m=m, d=i * 0.02: late_submit(m, d) for i, m in enumerate(members)]
-    outcomes = _race(jobs, workers=20)
+    closes_at = timezone.now() + timedelta(milliseconds=400)
+    Edition.objects.filter(pk=edition.pk).update(voting_closes_at=closes_at)
+    edition.refresh_from_db()
+    with mock.patch.object(services, "eligibility_problem", early_check):
+        outcomes = _race(jobs, workers=20)
     refused = [o for o in outcomes if isinstance(o, BallotRejected)]
     assert {r.code for r in refused} <= {"closed"}
     assert all(r.problems[None][0].startswith("Voting in Open Awards closed on") for r in refused)
     stored = Ballot.objects.filter(edition=edition)
     assert stored.count() + len(refused) == 40
+    assert stored.exists() and refused  # some before the close, some after
     assert all(b.updated_at < closes_at for b in stored)
+    # The race is real: these passed the first check before the close and reached the store after it.
+    straddled = {pk for pk in straddlers if checked[pk] < closes_at < finished[pk]}
+    assert straddled, (closes_at, {pk: (checked.get(pk), finished.get(pk)) for pk in straddlers})
+    assert not stored.filter(voter_id__in=straddled).exists()
 
 
 def test_two_recomputes_at_once_give_one_snapshot_and_no_duplicate_history(edition) -> None:

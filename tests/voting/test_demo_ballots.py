@@ -15,8 +15,7 @@ def _current(slug: str) -> dict[str, CategoryResult]:
     return {r.category.slug: r for r in CategoryResult.objects.filter(release=release).select_related("category")}
 
 
-def test_demo_reproduces_the_reference_table_exactly() -> None:
-    call_command("load_demo")
+def test_demo_reproduces_the_reference_table_exactly(demo: None) -> None:
     etfs = _current("moon-awards-2024")["top-bitcoin-etfs-2024"]
     edition = Edition.objects.get(slug="moon-awards-2024")
     names = dict(edition.categories.get(slug="top-bitcoin-etfs-2024").nominees.values_list("pk", "name"))
@@ -36,8 +35,7 @@ def test_demo_reproduces_the_reference_table_exactly() -> None:
     assert etfs.ballots == 1000
 
 
-def test_demo_other_categories_have_varied_results_and_detail() -> None:
-    call_command("load_demo")
+def test_demo_other_categories_have_varied_results_and_detail(demo: None) -> None:
     results = _current("moon-awards-2024")
     assert Ballot.objects.filter(edition__slug="moon-awards-2024").count() == 1000
     assert results["crypto-exchange-of-the-year"].detail["rounds"]
@@ -51,9 +49,8 @@ def test_demo_other_categories_have_varied_results_and_detail() -> None:
     assert live["top-ethereum-etfs-2025"].ballots > 0
 
 
-def test_demo_ballots_load_once() -> None:
-    call_command("load_demo")
-    call_command("load_demo")
+def test_demo_ballots_load_once(demo: None) -> None:
+    call_command("load_demo")  # a second run over what the first left
     assert Ballot.objects.filter(edition__slug="moon-awards-2024").count() == 1000
     assert Ballot.objects.filter(edition__slug="moon-awards-2025").count() == 240
 

@@ -1,5 +1,6 @@
 """Announcements by e-mail: enqueued after commit, batched, retried, opt-out; address retention."""
 
+from collections.abc import Callable
 from datetime import timedelta
 from smtplib import SMTPException
 from unittest import mock
@@ -10,14 +11,19 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from awards.models import Edition
+from awards.models import Edition, Phase
 from tests.factories import CategoryFactory, EditionFactory, NomineeFactory, StaffFactory, UserFactory
 from voting.ballots.services import submit_ballot
 from voting.models import Announcement, AnnouncementDelivery, Ballot, NotificationOptOut
 from voting.notifications import announcements as notifications
 from voting.notifications.announcements import opt_out_token, plan_announcement, send_batch
 from voting.staff.operations import open_voting_now, publish_results
-from voting.tasks import plan_announcement_task, request_announcement, sweep_announcements_task
+from voting.tasks import (
+    plan_announcement_task,
+    request_announcement,
+    send_announcement_batch_task,
+    sweep_announcements_task,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -115,20 +121,73 @@ def test_a_failing_send_is_retried_without_resending_what_went_out(settings) -> 
     assert sorted(m.to[0] for m in mail.outbox) == sorted(v.email for v in voters)
 
 
-def test_send_task_retries_on_smtp_errors() -> None:
-    from voting.tasks import send_announcement_batch_task
+def _failing_sends(fail_on: Callable[[int], bool]) -> tuple[dict[str, int], Callable[..., int]]:
+    """A stand-in for EmailMessage.send that raises an SMTP error on the attempts `fail_on` picks."""
+    real_send = mail.EmailMessage.send
+    attempts = {"n": 0}
 
-    assert SMTPException in send_announcement_batch_task.autoretry_for
-    assert send_announcement_batch_task.max_retries == 8
+    def send(message: mail.EmailMessage, fail_silently: bool = False) -> int:
+        attempts["n"] += 1
+        if fail_on(attempts["n"]):
+            raise SMTPException("421 try again later")
+        return real_send(message, fail_silently)
+
+    return attempts, send
 
 
-def test_a_broken_mail_server_never_blocks_a_vote(edition_with_category, settings) -> None:
-    edition, category, nominee = edition_with_category
+@pytest.fixture
+def eager_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Inline tasks retry inline only when their errors are caught by Celery, not raised at the caller."""
+    from config.celery import app
+
+    monkeypatch.setitem(app.conf, "task_eager_propagates", False)
+
+
+def test_the_send_task_retries_after_an_smtp_error_and_sends_only_the_unsent(eager_retries: None) -> None:
+    edition, voters = _edition_with_voters(3)
+    plan_announcement(edition.pk, "results_published")
+    attempts, send = _failing_sends(lambda n: n == 2)  # the second e-mail of the first run fails once
+    with mock.patch.object(mail.EmailMessage, "send", send):
+        result = send_announcement_batch_task.delay(edition.pk, "results_published", [v.pk for v in voters])
+    assert result.get() == 2  # the retry sent the two that had not gone out
+    assert attempts["n"] == 4  # 1 sent + 1 failed, then 2 on the retry: nobody twice
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(v.email for v in voters)
+    assert AnnouncementDelivery.objects.count() == 3
+
+
+def test_the_send_task_gives_up_after_eight_retries_and_records_nothing(eager_retries: None) -> None:
+    edition, voters = _edition_with_voters(2)
+    plan_announcement(edition.pk, "results_published")
+    attempts, send = _failing_sends(lambda n: True)  # the mail server refuses everything
+    with mock.patch.object(mail.EmailMessage, "send", send):
+        result = send_announcement_batch_task.delay(edition.pk, "results_published", [v.pk for v in voters])
+    with pytest.raises(SMTPException):
+        result.get()
+    assert attempts["n"] == 9  # the first run and eight retries, each stopping at its first e-mail
+    assert mail.outbox == []
+    assert not AnnouncementDelivery.objects.exists()
+
+
+def test_a_broken_mail_server_never_blocks_opening_voting_or_a_vote(
+    settings, django_capture_on_commit_callbacks, eager_retries: None
+) -> None:
     settings.EMAIL_BACKEND = "tests.voting.test_notifications.BrokenBackend"
+    now = timezone.now()
+    _edition_with_voters(2, voting_opens_at=now - timedelta(days=400), voting_closes_at=now - timedelta(days=390))
+    edition = _upcoming()
+    category = CategoryFactory(edition=edition)
+    nominee = NomineeFactory(category=category)
+    with django_capture_on_commit_callbacks(execute=True):
+        open_voting_now(edition=edition, by=StaffFactory())  # the announcement's send fails behind it
+    edition.refresh_from_db()
+    assert edition.phase_at(timezone.now()) == Phase.VOTING
+    assert Announcement.objects.filter(edition=edition, kind="voting_opened").exists()
+    assert not AnnouncementDelivery.objects.exists()  # nothing counted as sent
     stored = submit_ballot(
         voter=UserFactory(), edition=edition, selections={category.pk: [nominee.pk]}, expected_version=0
     )
     assert stored.changed
+    assert Ballot.objects.filter(edition=edition).count() == 1
 
 
 def test_broker_down_at_enqueue_is_logged_not_raised(settings, caplog, django_capture_on_commit_callbacks) -> None:

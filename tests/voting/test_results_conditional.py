@@ -3,7 +3,6 @@
 import json
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -15,11 +14,6 @@ pytestmark = pytest.mark.django_db
 PAGE = "/editions/moon-awards-2024/results/"
 JSON = "/editions/moon-awards-2024/results.json"
 CSV = "/editions/moon-awards-2024/results.csv"
-
-
-@pytest.fixture
-def demo() -> None:
-    call_command("load_demo")
 
 
 @pytest.mark.parametrize("url", [PAGE, JSON, CSV])

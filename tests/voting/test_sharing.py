@@ -3,7 +3,6 @@
 import io
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 from PIL import Image
 
@@ -15,11 +14,6 @@ from voting.results.recompute import recompute_edition
 pytestmark = pytest.mark.django_db
 
 EMBED = "/embed/editions/moon-awards-2024/top-bitcoin-etfs-2024/"
-
-
-@pytest.fixture
-def demo() -> None:
-    call_command("load_demo", verbosity=0)
 
 
 def _frame_ancestors(response) -> str:

@@ -157,7 +157,7 @@ def submit_ballot(request: HttpRequest, edition_slug: str, payload: BallotIn) ->
             selections={ids[slug]: nominees for slug, nominees in payload.selections.items()},
             expected_version=payload.version,
             client_ip=request.META.get("REMOTE_ADDR"),
-            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            user_agent=request.headers.get("user-agent", ""),
         )
     except rules.BallotRejected as rejected:
         raise _rejection(rejected, {v: k for k, v in ids.items()}) from None

@@ -36,7 +36,7 @@ class ListValuedRadioSelect(forms.RadioSelect):
     """Radio buttons that hand every submitted value to the field, so a tampered form with
     two choices is reported instead of silently keeping the last one."""
 
-    def value_from_datadict(self, data: Any, files: Any, name: str) -> list[str]:
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> list[str]:  # noqa: ARG002 - Django's signature
         return list(data.getlist(name)) if hasattr(data, "getlist") else [data.get(name, "")]
 
 
@@ -55,7 +55,7 @@ class RankWidget(forms.Widget):
         self.nominees = list(nominees)
         self.invalid_rows: frozenset[int] = frozenset()
 
-    def value_from_datadict(self, data: Any, files: Any, name: str) -> dict[int | str, str]:
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> dict[int | str, str]:  # noqa: ARG002 - Django's
         """Every posted rank of this category, also for nominees the page did not offer.
 
         A rank for a withdrawn, unknown or other-category nominee is kept (keyed by what was

@@ -85,7 +85,7 @@ def ballot_submit(request: HttpRequest, edition_slug: str) -> HttpResponse:
             selections=current.form.selections,
             expected_version=current.form.cleaned_data["version"],
             client_ip=request.META.get("REMOTE_ADDR"),
-            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            user_agent=request.headers.get("user-agent", ""),
             rules=current.page.rules,
         )
     except LOST_CONNECTION:

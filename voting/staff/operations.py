@@ -123,7 +123,7 @@ def _publish(edition: Edition, now: datetime) -> None:
     edition.published_at = now
 
 
-def _unpublish(edition: Edition, now: datetime) -> None:
+def _unpublish(edition: Edition, now: datetime) -> None:  # noqa: ARG001 - the signature _change calls
     if edition.published_at is None:
         raise OperationRefused(f"Results of {edition.name} are not published.")
     edition.published_at = None
