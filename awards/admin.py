@@ -47,7 +47,7 @@ class EditionAdmin(admin.ModelAdmin[Edition]):
     list_filter = ("is_public", "results_visibility")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
-    readonly_fields = ("current_phase", "created_at")
+    readonly_fields = ("current_phase", "created_at", "published_at")
     date_hierarchy = "voting_opens_at"
     inlines = (CategoryInline,)
     fieldsets = (
@@ -56,7 +56,7 @@ class EditionAdmin(admin.ModelAdmin[Edition]):
             "Windows",
             {"fields": (("nominations_open_at", "nominations_close_at"), ("voting_opens_at", "voting_closes_at"))},
         ),
-        ("Results", {"fields": ("results_visibility", "published_at", "winners_intro")}),
+        ("Results", {"fields": ("results_visibility", "publication_scheduled_at", "published_at", "winners_intro")}),
         ("Who may vote", {"fields": ("min_account_age_days", "allowed_email_domains")}),
     )
 

@@ -84,7 +84,18 @@ class Edition(models.Model):
     results_visibility = models.CharField(
         max_length=16, choices=ResultsVisibility.choices, default=ResultsVisibility.AFTER_CLOSE
     )
-    published_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When staff published the results. Set only by the audited publish operation, never by a form.",
+    )
+    publication_scheduled_at = models.DateTimeField(
+        "scheduled publication",
+        null=True,
+        blank=True,
+        help_text="Publish the results at this time (no earlier than voting closes). "
+        "Applied by the scheduler through the same audited operation as “Publish results now”.",
+    )
     is_public = models.BooleanField(
         "public", default=False, help_text="Listed for visitors. Keep unticked while the edition is being curated."
     )
@@ -123,6 +134,17 @@ class Edition(models.Model):
                     "Nominations need both an opening and a closing time, must close after they open, "
                     "and must close no later than voting opens."
                 ),
+            ),
+            models.CheckConstraint(
+                condition=Q(published_at__isnull=True) | Q(published_at__gte=models.F("voting_closes_at")),
+                name="edition_published_after_voting_closes",
+                violation_error_message="Results cannot be published before voting closes.",
+            ),
+            models.CheckConstraint(
+                condition=Q(publication_scheduled_at__isnull=True)
+                | Q(publication_scheduled_at__gte=models.F("voting_closes_at")),
+                name="edition_publication_scheduled_after_voting_closes",
+                violation_error_message="The scheduled publication cannot be before voting closes.",
             ),
         ]
 

@@ -16,9 +16,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from voting.models import Ballot
+from voting.models import AnnouncementKind, Ballot
 from voting.notifications import announcements, ballot_notices
 from voting.results.recompute import editions_needing_recompute, mark_stale, recompute_edition, seconds_until_due
+from voting.staff.windows import publish_due
 
 logger = logging.getLogger(__name__)
 
@@ -146,6 +147,19 @@ def sweep_announcements_task() -> list[list[object]]:
     for edition_id, kind in due:
         plan_announcement_task.delay(edition_id, kind)
     return [[edition_id, kind] for edition_id, kind in due]
+
+
+@shared_task(name="voting.publish_scheduled")
+def publish_scheduled_task() -> list[int]:
+    """Periodic: publish editions whose scheduled publication has come (audited), then announce them.
+
+    Each publication has committed before its announcement is planned; the announcement's
+    unique row makes a second planning (this task overlapping itself, or the sweep) a no-op.
+    """
+    published = publish_due(timezone.now())
+    for edition_id in published:
+        _enqueue(plan_announcement_task, edition_id, AnnouncementKind.RESULTS_PUBLISHED.value)
+    return published
 
 
 @shared_task(name="voting.erase_address_data")

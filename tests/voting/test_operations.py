@@ -16,7 +16,6 @@ from voting.ballots.services import submit_ballot
 from voting.models import EditionAction, EditionAudit, ResultsState
 from voting.staff.moderation import invalidate_ballots
 from voting.staff.operations import (
-    OperationRefused,
     close_nominations_now,
     close_voting_now,
     open_nominations_now,
@@ -25,6 +24,7 @@ from voting.staff.operations import (
     recompute_now,
     unpublish_results,
 )
+from voting.staff.windows import OperationRefused
 
 pytestmark = pytest.mark.django_db
 
@@ -176,7 +176,7 @@ def test_recompute_and_publish_actions(client: Client) -> None:
     edition = _closed()
     client.force_login(StaffFactory())
     assert _action(client, "recompute_selected", edition).status_code == 302
-    assert _action(client, "publish_selected", edition).status_code == 302
+    assert _action(client, "publish_selected", edition, apply="yes").status_code == 302
     assert list(EditionAudit.objects.order_by("at", "id").values_list("action", flat=True)) == ["recompute", "publish"]
 
 

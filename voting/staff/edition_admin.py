@@ -6,7 +6,9 @@ never imports `voting`: curation lives in awards, running an edition here.
 
 from collections.abc import Callable
 from functools import partial
+from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,6 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from accounts.access import member_of
@@ -24,8 +27,9 @@ from awards.models import Edition
 from config.workers import worker_status
 from voting.results.cache import forget_visibility
 from voting.staff import operations
-from voting.staff.operations import OperationRefused
+from voting.staff.operations import publication_preview
 from voting.staff.turnout import edition_turnout
+from voting.staff.windows import FORM_DATE_FIELDS, OperationRefused, change_dates, date_change_problems
 
 # Window changes that ask for confirmation: action name -> (question, message when done).
 OPERATIONS = {
@@ -36,7 +40,20 @@ OPERATIONS = {
 }
 
 
+class EditionDatesForm(forms.ModelForm):  # type: ignore[type-arg]
+    """The edition form, its changed dates checked by the rules `change_dates` applies under lock."""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        if self.instance.pk is not None:  # the instance still holds the stored dates here
+            values = {f: cleaned[f] for f in FORM_DATE_FIELDS if f in self.changed_data and f in cleaned}
+            for field, problem in date_change_problems(self.instance, values, timezone.now()).items():
+                self.add_error(field, problem)
+        return cleaned
+
+
 class EditionOperationsAdmin(EditionAdmin):
+    form = EditionDatesForm
     list_display = (*EditionAdmin.list_display, "turnout_link")  # type: ignore[assignment]
     actions = (
         "open_nominations_selected",
@@ -85,9 +102,23 @@ class EditionOperationsAdmin(EditionAdmin):
         }
         return TemplateResponse(request, "admin/awards/edition/confirm_operation.html", context)
 
-    @admin.action(description="Publish results now", permissions=["publish"])
-    def publish_selected(self, request: HttpRequest, queryset: QuerySet[Edition]) -> None:
-        self._apply(request, queryset, operations.publish_results, "Results of {name} published.")
+    @admin.action(description="Publish results now…", permissions=["publish"])
+    def publish_selected(self, request: HttpRequest, queryset: QuerySet[Edition]) -> HttpResponse | None:
+        """Say what publishing will do (ballots, categories, e-mails) and do it only once confirmed."""
+        if "apply" in request.POST:
+            self._apply(request, queryset, operations.publish_results, "Results of {name} published.")
+            return None
+        previews = [publication_preview(edition) for edition in queryset]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Publish results now?",
+            "opts": self.model._meta,
+            "previews": previews,
+            "can_publish": any(not preview.refusal for preview in previews),
+            "action": "publish_selected",
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/awards/edition/confirm_publish.html", context)
 
     @admin.action(description="Unpublish results", permissions=["publish"])
     def unpublish_selected(self, request: HttpRequest, queryset: QuerySet[Edition]) -> None:
@@ -135,9 +166,18 @@ class EditionOperationsAdmin(EditionAdmin):
     def turnout_link(self, edition: Edition) -> str:
         return format_html('<a href="{}">Turnout</a>', reverse("admin:awards_edition_turnout", args=[edition.pk]))
 
-    def save_model(self, request: HttpRequest, obj: Edition, form: object, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: Edition, form: forms.ModelForm, change: bool) -> None:  # type: ignore[type-arg]
+        """Save the curated fields; changed dates go through `change_dates` (locked, re-checked, audited)."""
         previous = Edition.objects.filter(pk=obj.pk).values_list("slug", flat=True).first() if change else None
-        super().save_model(request, obj, form, change)
+        dates = {f: getattr(obj, f) for f in FORM_DATE_FIELDS if change and f in form.changed_data}
+        if not change:
+            super().save_model(request, obj, form, change)
+        else:
+            rest = [f for f in form.changed_data if f not in dates]
+            if rest:
+                obj.save(update_fields=rest)
+            if dates:
+                change_dates(edition=obj, by=member_of(request.user), values=dates)
         # Visibility, windows, draft status or the slug may have changed: hide every copy, under both slugs.
         for slug in {obj.slug, previous or obj.slug}:
             transaction.on_commit(partial(forget_visibility, slug))
