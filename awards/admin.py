@@ -11,6 +11,10 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.utils.html import format_html
+from django.utils.text import Truncator
+from django.views.decorators.http import require_POST
 
 from accounts.access import member_of
 from awards.forms import NomineeCsvForm, ReasonForm
@@ -149,7 +153,17 @@ class NomineeChoiceForm(forms.Form):
 class NominationAdmin(admin.ModelAdmin[Nomination]):
     """Review of community suggestions: most-asked-for first; approve, merge, reject, undo."""
 
-    list_display = ("name", "category", "edition", "supporter_count", "status", "outcome", "created_at")
+    list_display = (
+        "name",
+        "category",
+        "edition",
+        "why_given",
+        "link_given",
+        "supporter_count",
+        "status",
+        "outcome",
+        "created_at",
+    )
     list_filter = ("status", "category__edition", "category")
     list_select_related = ("category__edition", "nominee")
     search_fields = ("name", "product_name", "why")
@@ -169,6 +183,7 @@ class NominationAdmin(admin.ModelAdmin[Nomination]):
         "reviewed_at",
     )
     exclude = ("created_nominee",)
+    change_form_template = "admin/awards/nomination/change_form.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Nomination]:
         # Not super(): it would order by the annotation before adding it.
@@ -185,6 +200,25 @@ class NominationAdmin(admin.ModelAdmin[Nomination]):
 
     def has_review_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("awards.review_nomination")
+
+    @admin.display(description="why")
+    def why_given(self, nomination: Nomination) -> str:
+        return Truncator(nomination.why).chars(160)
+
+    @admin.display(description="link")
+    def link_given(self, nomination: Nomination) -> str:
+        if not nomination.link:
+            return "-"
+        return format_html(
+            '<a href="{}" rel="nofollow noopener" target="_blank">{}</a>', nomination.link, nomination.link
+        )
+
+    def reviewed(self, request: HttpRequest, nomination: Nomination) -> None:
+        """Called after each review step that changed a suggestion (its transaction committed or pending).
+
+        Curation stops here; the voting side's admin, which registers a subclass, tells the
+        member the outcome by e-mail through its task machinery (awards never imports voting).
+        """
 
     @admin.display(description="members", ordering="supporters")
     def supporter_count(self, nomination: Nomination) -> int:
@@ -206,6 +240,8 @@ class NominationAdmin(admin.ModelAdmin[Nomination]):
                 self.message_user(request, review(nomination), messages.SUCCESS)
             except NominationRefused as refused:
                 self.message_user(request, refused.message, messages.ERROR)
+            else:
+                self.reviewed(request, nomination)
 
     @admin.action(description="Approve as new nominees", permissions=["review"])
     def approve_selected(self, request: HttpRequest, queryset: QuerySet[Nomination]) -> None:
@@ -269,6 +305,64 @@ class NominationAdmin(admin.ModelAdmin[Nomination]):
 
         self._each(request, queryset, review)
 
+    def get_urls(self) -> list[URLPattern]:
+        approve = self.admin_site.admin_view(self.approve_view)
+        reject = self.admin_site.admin_view(self.reject_view)
+        return [
+            path("<int:nomination_id>/approve/", approve, name="awards_nomination_approve"),
+            path("<int:nomination_id>/reject/", reject, name="awards_nomination_reject"),
+            *super().get_urls(),
+        ]
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        context = {**(extra_context or {}), "has_review_permission": self.has_review_permission(request)}
+        return super().change_view(request, object_id, form_url, context)
+
+    def _reviewable(self, request: HttpRequest, nomination_id: int) -> Nomination:
+        if not self.has_review_permission(request):
+            raise PermissionDenied
+        return get_object_or_404(Nomination.objects.select_related("category"), pk=nomination_id)
+
+    def _back(self, nomination: Nomination) -> HttpResponse:
+        return redirect(reverse("admin:awards_nomination_change", args=[nomination.pk]))
+
+    @method_decorator(require_POST)
+    def approve_view(self, request: HttpRequest, nomination_id: int) -> HttpResponse:
+        """Approve from the suggestion's own page (a POST from its button)."""
+        nomination = self._reviewable(request, nomination_id)
+        try:
+            nominee = approve_nomination(nomination=nomination, by=_staff(request))
+        except NominationRefused as refused:
+            self.message_user(request, refused.message, messages.ERROR)
+        else:
+            self.message_user(request, f"“{nominee.name}” is now a nominee in {nomination.category.title}.")
+            self.reviewed(request, nomination)
+        return self._back(nomination)
+
+    def reject_view(self, request: HttpRequest, nomination_id: int) -> HttpResponse:
+        """Reject from the suggestion's own page: ask for the reason the member will read."""
+        nomination = self._reviewable(request, nomination_id)
+        form = ReasonForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                reject_nomination(nomination=nomination, reason=form.cleaned_data["reason"], by=_staff(request))
+            except NominationRefused as refused:
+                self.message_user(request, refused.message, messages.ERROR)
+            else:
+                self.message_user(request, f"“{nomination.name}” rejected.")
+                self.reviewed(request, nomination)
+            return self._back(nomination)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Reject “{nomination.name}”",
+            "opts": self.model._meta,
+            "form": form,
+            "nomination": nomination,
+        }
+        return TemplateResponse(request, "admin/awards/nomination/reject.html", context)
+
     def _intermediate(
         self,
         request: HttpRequest,
@@ -286,6 +380,7 @@ class NominationAdmin(admin.ModelAdmin[Nomination]):
             "ids": list(queryset.values_list("pk", flat=True)),
             "action": action,
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "note": "The members who suggested these will see the outcome on their nominations page.",
+            "note": "The members who suggested these will see the outcome on their nominations page "
+            "and get it by e-mail (unless they opted out).",
         }
         return TemplateResponse(request, template, context)

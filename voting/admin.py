@@ -16,12 +16,13 @@ from django.utils.html import format_html_join
 
 from accounts.access import member_of
 from awards.forms import ReasonForm
-from awards.models import Edition
+from awards.models import Edition, Nomination
 from voting.models import Ballot, BallotAudit, EditionAudit, Vote
 from voting.staff.edition_admin import EditionOperationsAdmin
 from voting.staff.forms import ClusterReviewForm
 from voting.staff.fraud import suspicious_clusters, with_disposable_flag, with_signals
 from voting.staff.moderation import ModerationOutcome, invalidate_ballots, restore_ballots
+from voting.staff.nomination_admin import NominationReviewAdmin
 from voting.staff.review import choices_in_words, cluster_ballots, voter_label
 
 
@@ -281,6 +282,9 @@ class EditionAuditAdmin(ReadOnlyAdmin):
     date_hierarchy = "at"
 
 
-# Running an edition (phases, publication, turnout) is voting's side of the edition admin.
+# Running an edition (phases, publication, turnout) is voting's side of the edition admin;
+# telling members the outcome of a review is voting's side of the nomination admin.
 admin.site.unregister(Edition)
 admin.site.register(Edition, EditionOperationsAdmin)
+admin.site.unregister(Nomination)
+admin.site.register(Nomination, NominationReviewAdmin)

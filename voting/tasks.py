@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from voting.models import AnnouncementKind, Ballot
-from voting.notifications import announcements, ballot_notices
+from voting.notifications import announcements, ballot_notices, outcomes
 from voting.results.recompute import editions_needing_recompute, mark_stale, recompute_edition, seconds_until_due
 from voting.staff.windows import publish_due
 
@@ -49,6 +49,11 @@ def request_status_notices(audit_ids: list[int]) -> None:
             _enqueue(send_status_notices_task, batch)
 
     transaction.on_commit(enqueue_batches)
+
+
+def request_nomination_outcome(nomination_id: int) -> None:
+    """E-mail the suggester the outcome of their nomination's review once the current transaction commits."""
+    transaction.on_commit(lambda: _enqueue(send_nomination_outcome_task, nomination_id))
 
 
 def _mark_stale_and_enqueue(edition_id: int) -> None:
@@ -138,6 +143,16 @@ def send_receipt_task(receipt_id: int) -> bool:
 )
 def send_status_notices_task(audit_ids: list[int]) -> int:
     return ballot_notices.send_status_notices(audit_ids)
+
+
+@shared_task(
+    name="voting.send_nomination_outcome",
+    autoretry_for=(SMTPException, OSError),
+    retry_backoff=30,
+    max_retries=8,
+)
+def send_nomination_outcome_task(nomination_id: int) -> bool:
+    return outcomes.send_nomination_outcome(nomination_id)
 
 
 @shared_task(name="voting.sweep_announcements")
