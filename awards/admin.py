@@ -26,7 +26,13 @@ from awards.nominations import (
     reject_nomination,
     undo_review,
 )
-from awards.services import ImportRejected, import_nominees_csv
+from awards.services import (
+    NOMINEE_CSV_TEMPLATE,
+    ImportProblem,
+    ImportRejected,
+    import_nominees_csv,
+    plan_nominees_csv,
+)
 
 
 class CategoryInline(admin.TabularInline[Category, Edition]):
@@ -101,26 +107,40 @@ class CategoryAdmin(admin.ModelAdmin[Category]):
 
     def get_urls(self) -> list[URLPattern]:
         import_view = self.admin_site.admin_view(self.import_nominees_view)
+        template_view = self.admin_site.admin_view(self.nominee_template_view)
         return [
             path("<int:category_id>/import-nominees/", import_view, name="awards_category_import_nominees"),
+            path("import-nominees/template.csv", template_view, name="awards_category_nominee_template"),
             *super().get_urls(),
         ]
 
+    def nominee_template_view(self, request: HttpRequest) -> HttpResponse:
+        """A CSV with the header and one example row, to fill in a spreadsheet."""
+        response = HttpResponse(NOMINEE_CSV_TEMPLATE, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="nominees-template.csv"'
+        return response
+
     def import_nominees_view(self, request: HttpRequest, category_id: int) -> HttpResponse:
+        """Upload, preview what will be created and updated, then confirm: only the confirmation writes."""
         category = get_object_or_404(Category.objects.select_related("edition"), pk=category_id)
         if not self.has_change_permission(request, category):
             return HttpResponse(status=403)
         form = NomineeCsvForm(request.POST or None, request.FILES or None)
-        problems = []
+        problems: list[ImportProblem] = []
+        plan = None
         if request.method == "POST" and form.is_valid():
             try:
-                created = import_nominees_csv(category=category, text=form.cleaned_data["file"])
+                if "confirm" in request.POST:
+                    done = import_nominees_csv(category=category, text=form.csv_text)
+                    created, updated = len(done.created), len(done.updated)
+                    messages.success(
+                        request, f"Imported into “{category.title}”: {created} created, {updated} updated."
+                    )
+                    return redirect(reverse("admin:awards_category_change", args=[category.pk]))
+                plan = plan_nominees_csv(category=category, text=form.csv_text)
             except ImportRejected as rejected:
                 problems = rejected.problems
                 messages.error(request, f"Nothing was imported: {len(problems)} problem(s) in the file.")
-            else:
-                messages.success(request, f"Imported {len(created)} nominee(s) into “{category.title}”.")
-                return redirect(reverse("admin:awards_category_change", args=[category.pk]))
         context = {
             **self.admin_site.each_context(request),
             "title": f"Import nominees into “{category.title}”",
@@ -128,6 +148,8 @@ class CategoryAdmin(admin.ModelAdmin[Category]):
             "category": category,
             "form": form,
             "problems": problems,
+            "plan": plan,
+            "text": form.csv_text if plan else "",
         }
         return TemplateResponse(request, "admin/awards/category/import_nominees.html", context)
 

@@ -179,7 +179,9 @@ class BallotAdmin(ReadOnlyAdmin):
                 raise PermissionDenied
             if form.is_valid():
                 outcome = invalidate_ballots(
-                    ballot_ids=form.cleaned_data["ballots"], reason=form.cleaned_data["reason"], by=member_of(request.user)
+                    ballot_ids=form.cleaned_data["ballots"],
+                    reason=form.cleaned_data["reason"],
+                    by=member_of(request.user),
                 )
                 kept = len(form.counted_ids) - len(outcome.changed)
                 self.message_user(
