@@ -43,7 +43,7 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 PODIUM_SITE_NAME = env_str("PODIUM_SITE_NAME", "Podium")  # how e-mails and pages name the site
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.apps.PodiumAdminConfig",  # django.contrib.admin with Podium's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
