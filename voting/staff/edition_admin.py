@@ -14,7 +14,7 @@ from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -25,7 +25,10 @@ from accounts.access import member_of
 from awards.admin import EditionAdmin
 from awards.models import Edition
 from config.workers import worker_status
+from voting.results.ballot_export import anonymised_ballots
 from voting.results.cache import forget_visibility
+from voting.results.exports import download_response
+from voting.results.selectors import edition_results
 from voting.staff import operations
 from voting.staff.operations import publication_preview
 from voting.staff.turnout import edition_turnout
@@ -146,7 +149,46 @@ class EditionOperationsAdmin(EditionAdmin):
 
     def get_urls(self) -> list[URLPattern]:
         turnout = self.admin_site.admin_view(self.turnout_view)
-        return [path("<int:edition_id>/turnout/", turnout, name="awards_edition_turnout"), *super().get_urls()]
+        results = self.admin_site.admin_view(self.export_results_view)
+        ballots = self.admin_site.admin_view(self.export_ballots_view)
+        return [
+            path("<int:edition_id>/turnout/", turnout, name="awards_edition_turnout"),
+            path("<int:edition_id>/export/results.<str:fmt>", results, name="awards_edition_export_results"),
+            path("<int:edition_id>/export/ballots.json", ballots, name="awards_edition_export_ballots"),
+            *super().get_urls(),
+        ]
+
+    def has_export_ballots_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("voting.moderate_ballot")
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        context = {
+            **(extra_context or {}),
+            "can_export_results": self.has_publish_permission(request),
+            "can_export_ballots": self.has_export_ballots_permission(request),
+        }
+        return super().change_view(request, object_id, form_url, context)
+
+    def export_results_view(self, request: HttpRequest, edition_id: int, fmt: str) -> HttpResponse:
+        """The standings as the public download has them (a preview while they are not public yet)."""
+        if not self.has_publish_permission(request) or fmt not in ("csv", "json"):
+            raise PermissionDenied
+        edition = get_object_or_404(Edition, pk=edition_id)
+        preview = not edition.results_public_at(timezone.now())
+        found = edition_results(edition, is_preview=preview)
+        suffix = "-preview" if preview else ""
+        return download_response(found, fmt, f"{edition.slug}-results{suffix}")
+
+    def export_ballots_view(self, request: HttpRequest, edition_id: int) -> HttpResponse:
+        """The anonymised ballot export (no voter identity, receipt codes hashed), for moderators."""
+        if not self.has_export_ballots_permission(request):
+            raise PermissionDenied
+        edition = get_object_or_404(Edition, pk=edition_id)
+        response = JsonResponse(anonymised_ballots(edition), json_dumps_params={"indent": 2})
+        response["Content-Disposition"] = f'attachment; filename="{edition.slug}-ballots.json"'
+        return response
 
     def turnout_view(self, request: HttpRequest, edition_id: int) -> HttpResponse:
         edition = get_object_or_404(Edition, pk=edition_id)
