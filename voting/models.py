@@ -320,6 +320,7 @@ class EditionAction(models.TextChoices):
     UNPUBLISH = "unpublish", "Unpublished results"
     PUBLISH_SCHEDULED = "publish_scheduled", "Published results on schedule"
     CHANGE_DATES = "change_dates", "Changed dates in the edition form"
+    DUPLICATE = "duplicate", "Created as a copy of another edition"
 
 
 class EditionAudit(AuditRecord):

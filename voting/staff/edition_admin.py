@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
@@ -30,7 +30,8 @@ from voting.results.cache import forget_visibility
 from voting.results.exports import download_response
 from voting.results.selectors import edition_results
 from voting.staff import operations
-from voting.staff.operations import publication_preview
+from voting.staff.forms import DuplicateEditionForm
+from voting.staff.operations import NewDates, publication_preview
 from voting.staff.turnout import edition_turnout
 from voting.staff.windows import FORM_DATE_FIELDS, OperationRefused, change_dates, date_change_problems
 
@@ -66,6 +67,7 @@ class EditionOperationsAdmin(EditionAdmin):
         "recompute_selected",
         "publish_selected",
         "unpublish_selected",
+        "duplicate_selected",
     )
 
     def has_publish_permission(self, request: HttpRequest) -> bool:
@@ -122,6 +124,52 @@ class EditionOperationsAdmin(EditionAdmin):
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/awards/edition/confirm_publish.html", context)
+
+    @admin.action(description="Copy as a new edition…", permissions=["add"])
+    def duplicate_selected(self, request: HttpRequest, queryset: QuerySet[Edition]) -> HttpResponse | None:
+        """Copy one edition (last year's) as a new draft: categories, methods, settings, nominees if asked."""
+        if queryset.count() != 1:
+            self.message_user(request, "Select one edition to copy.", messages.ERROR)
+            return None
+        source = queryset.get()
+        applying = "apply" in request.POST
+        form = DuplicateEditionForm(
+            request.POST if applying else None, initial=DuplicateEditionForm.initial_for(source)
+        )
+        if applying and form.is_valid():
+            data = form.cleaned_data
+            dates = NewDates(
+                **{
+                    f: data[f]
+                    for f in ("voting_opens_at", "voting_closes_at", "nominations_open_at", "nominations_close_at")
+                }
+            )
+            try:
+                copy = operations.duplicate_edition(
+                    source=source,
+                    name=data["name"],
+                    slug=data["slug"],
+                    dates=dates,
+                    with_nominees=data["with_nominees"],
+                    by=_staff(request),
+                )
+            except ValidationError as invalid:
+                for field, problems in invalid.message_dict.items():
+                    form.add_error(field if field in form.fields else None, problems)
+            else:
+                self.message_user(request, f"{copy.name} created as a draft copy of {source.name}.", messages.SUCCESS)
+                return redirect(reverse("admin:awards_edition_change", args=[copy.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Copy {source.name} as a new edition",
+            "opts": self.model._meta,
+            "source": source,
+            "form": form,
+            "media": self.media + form.media,
+            "action": "duplicate_selected",
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/awards/edition/duplicate.html", context)
 
     @admin.action(description="Unpublish results", permissions=["publish"])
     def unpublish_selected(self, request: HttpRequest, queryset: QuerySet[Edition]) -> None:

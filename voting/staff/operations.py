@@ -16,7 +16,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.models import User
-from awards.models import Edition
+from awards.models import Category, Edition, Nominee
 from voting import tasks
 from voting.models import AnnouncementDelivery, AnnouncementKind, Ballot, BallotStatus, EditionAction
 from voting.notifications import announcements
@@ -140,3 +140,44 @@ def publication_preview(edition: Edition) -> PublicationPreview:
         categories=list(edition.categories.order_by("order", "id").values_list("title", flat=True)),
         recipients=reach if edition.is_public else 0,
     )
+
+
+COPIED_EDITION_FIELDS = ("description", "results_visibility", "min_account_age_days", "allowed_email_domains")
+COPIED_CATEGORY_FIELDS = ("title", "slug", "intro", "order", "method", "max_choices")
+COPIED_NOMINEE_FIELDS = ("name", "product_name", "ticker", "description", "website", "order", "active")
+
+
+@dataclass(frozen=True)
+class NewDates:
+    voting_opens_at: datetime
+    voting_closes_at: datetime
+    nominations_open_at: datetime | None = None
+    nominations_close_at: datetime | None = None
+
+
+def duplicate_edition(
+    *, source: Edition, name: str, slug: str, dates: NewDates, with_nominees: bool, by: User
+) -> Edition:
+    """Copy an edition ("last year's") as a new draft with new dates; audited on the new edition.
+
+    Copied: the description, results visibility and who may vote; every category with its
+    method and settings; the nominees too if asked. Not copied: ballots, nominations,
+    publication. The copy is a draft (not public) until staff tick "public". The slug and
+    the windows are validated like any edition's (ValidationError, nothing stored).
+    """
+    copy_ = Edition(name=name, slug=slug, is_public=False, **{f: getattr(source, f) for f in COPIED_EDITION_FIELDS})
+    for field in ("voting_opens_at", "voting_closes_at", "nominations_open_at", "nominations_close_at"):
+        setattr(copy_, field, getattr(dates, field))
+    copy_.full_clean()
+    with transaction.atomic():
+        copy_.save()
+        for category in source.categories.order_by("order", "id").prefetch_related("nominees"):
+            new = Category.objects.create(edition=copy_, **{f: getattr(category, f) for f in COPIED_CATEGORY_FIELDS})
+            if with_nominees:
+                Nominee.objects.bulk_create(
+                    Nominee(category=new, **{f: getattr(n, f) for f in COPIED_NOMINEE_FIELDS})
+                    for n in category.nominees.all()
+                )
+        before = {"copied_from": source.pk, "copied_from_name": source.name, "with_nominees": with_nominees}
+        audit(copy_, EditionAction.DUPLICATE, by, before, timezone.now())
+    return copy_
