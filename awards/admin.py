@@ -68,6 +68,10 @@ class EditionAdmin(admin.ModelAdmin[Edition]):
         ),
         ("Results", {"fields": ("results_visibility", "publication_scheduled_at", "published_at", "winners_intro")}),
         ("Who may vote", {"fields": ("min_account_age_days", "allowed_email_domains")}),
+        (
+            "E-mails to members",
+            {"fields": ("voting_opened_message", "closing_reminder_message", "results_message")},
+        ),
     )
 
     @admin.display(description="phase")

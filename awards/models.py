@@ -67,6 +67,9 @@ class EditionQuerySet(models.QuerySet["Edition"]):
         return self.filter(is_public=True)
 
 
+MESSAGE_HELP = "Your words at the top of the {email} e-mail (plain text). Empty: the standard text only."
+
+
 class Edition(models.Model):
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=80, unique=True)
@@ -108,6 +111,17 @@ class Edition(models.Model):
         blank=True,
         help_text="Only members with an e-mail address at one of these domains may vote (one per line or "
         "comma-separated; subdomains included). Empty: any domain. A verified address is always required.",
+    )
+    voting_opened_message = models.TextField(
+        "message when voting opens", blank=True, help_text=MESSAGE_HELP.format(email="“voting is open”")
+    )
+    closing_reminder_message = models.TextField(
+        "message 24 hours before voting closes",
+        blank=True,
+        help_text=MESSAGE_HELP.format(email="reminder to eligible members who have not voted yet"),
+    )
+    results_message = models.TextField(
+        "message when results are out", blank=True, help_text=MESSAGE_HELP.format(email="“results are out”")
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -347,6 +347,7 @@ class EditionAudit(AuditRecord):
 
 class AnnouncementKind(models.TextChoices):
     VOTING_OPENED = "voting_opened", "Voting opened"
+    VOTING_CLOSING = "voting_closing", "Voting closes in 24 hours"
     RESULTS_PUBLISHED = "results_published", "Results published"
 
 

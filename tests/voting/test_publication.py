@@ -139,7 +139,7 @@ def test_publish_confirmation_states_what_will_happen_and_sends_nothing(
     assert '<th scope="row">Ballots counted</th><td>3</td>' in page
     assert '<th scope="row">Ballots set aside (invalidated)</th><td>1</td>' in page
     assert '<th scope="row">Categories (2)</th><td>Best fund, Best wallet</td>' in page
-    assert '<th scope="row">Members e-mailed “The results are out”</th><td>3</td>' in page
+    assert '<th scope="row">Members e-mailed “The results are out”</th><td>3 (<a href=' in page
     assert (Edition.objects.get(pk=edition.pk).published_at, len(mail.outbox)) == (None, 0)
     assert not EditionAudit.objects.exists()
 

@@ -25,6 +25,7 @@ from accounts.access import member_of
 from awards.admin import EditionAdmin
 from awards.models import Edition
 from config.workers import worker_status
+from voting.notifications.announcements import preview_messages
 from voting.results.ballot_export import anonymised_ballots
 from voting.results.cache import forget_visibility
 from voting.results.exports import download_response
@@ -197,10 +198,12 @@ class EditionOperationsAdmin(EditionAdmin):
 
     def get_urls(self) -> list[URLPattern]:
         turnout = self.admin_site.admin_view(self.turnout_view)
+        emails = self.admin_site.admin_view(self.emails_view)
         results = self.admin_site.admin_view(self.export_results_view)
         ballots = self.admin_site.admin_view(self.export_ballots_view)
         return [
             path("<int:edition_id>/turnout/", turnout, name="awards_edition_turnout"),
+            path("<int:edition_id>/emails/", emails, name="awards_edition_emails"),
             path("<int:edition_id>/export/results.<str:fmt>", results, name="awards_edition_export_results"),
             path("<int:edition_id>/export/ballots.json", ballots, name="awards_edition_export_ballots"),
             *super().get_urls(),
@@ -218,6 +221,20 @@ class EditionOperationsAdmin(EditionAdmin):
             "can_export_ballots": self.has_export_ballots_permission(request),
         }
         return super().change_view(request, object_id, form_url, context)
+
+    def emails_view(self, request: HttpRequest, edition_id: int) -> HttpResponse:
+        """Each announcement as members will read it, and how many it reaches; nothing is sent from here."""
+        edition = get_object_or_404(Edition, pk=edition_id)
+        if not self.has_view_permission(request, edition):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"E-mails to members: {edition.name}",
+            "opts": self.model._meta,
+            "edition": edition,
+            "previews": preview_messages(edition, _staff(request)),
+        }
+        return TemplateResponse(request, "admin/awards/edition/emails.html", context)
 
     def export_results_view(self, request: HttpRequest, edition_id: int, fmt: str) -> HttpResponse:
         """The standings as the public download has them (a preview while they are not public yet)."""
