@@ -4,6 +4,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -359,7 +360,7 @@ class NominationAdmin(admin.ModelAdmin[Nomination]):
         """Approve from the suggestion's own page (a POST from its button)."""
         nomination = self._reviewable(request, nomination_id)
         try:
-            nominee = approve_nomination(nomination=nomination, by=_staff(request))
+            nominee = approve_nomination(nomination=nomination, by=member_of(request.user))
         except NominationRefused as refused:
             self.message_user(request, refused.message, messages.ERROR)
         else:
@@ -373,7 +374,7 @@ class NominationAdmin(admin.ModelAdmin[Nomination]):
         form = ReasonForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                reject_nomination(nomination=nomination, reason=form.cleaned_data["reason"], by=_staff(request))
+                reject_nomination(nomination=nomination, reason=form.cleaned_data["reason"], by=member_of(request.user))
             except NominationRefused as refused:
                 self.message_user(request, refused.message, messages.ERROR)
             else:

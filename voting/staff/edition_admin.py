@@ -152,7 +152,7 @@ class EditionOperationsAdmin(EditionAdmin):
                     slug=data["slug"],
                     dates=dates,
                     with_nominees=data["with_nominees"],
-                    by=_staff(request),
+                    by=member_of(request.user),
                 )
             except ValidationError as invalid:
                 for field, problems in invalid.message_dict.items():
@@ -232,7 +232,7 @@ class EditionOperationsAdmin(EditionAdmin):
             "title": f"E-mails to members: {edition.name}",
             "opts": self.model._meta,
             "edition": edition,
-            "previews": preview_messages(edition, _staff(request)),
+            "previews": preview_messages(edition, member_of(request.user)),
         }
         return TemplateResponse(request, "admin/awards/edition/emails.html", context)
 
