@@ -4,9 +4,11 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, QuerySet
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -36,8 +38,51 @@ from awards.services import (
 )
 
 
-class CategoryInline(admin.TabularInline[Category, Edition]):
+def give_accessible_name(widget: forms.Widget, label: str) -> None:
+    """Name inputs the admin renders without a <label>: the date and time halves of a split
+    date-time (their field label is a legend), and every cell of a tabular inline (only a
+    column header names them). Screen readers read the name; axe's "label" rule asks for it."""
+    if isinstance(widget, RelatedFieldWidgetWrapper):
+        widget = widget.widget
+    if isinstance(widget, forms.SplitDateTimeWidget):
+        widget.widgets[0].attrs["aria-label"] = f"{label}: date"
+        widget.widgets[1].attrs["aria-label"] = f"{label}: time"
+    elif not isinstance(widget, forms.HiddenInput):
+        widget.attrs.setdefault("aria-label", label)
+
+
+class NamedSplitDateTimes:
+    """ModelAdmin mixin: split date-time inputs named "<field>: date" and "<field>: time"."""
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> forms.Field | None:
+        formfield: forms.Field | None = super().formfield_for_dbfield(db_field, request, **kwargs)  # type: ignore[misc]
+        if formfield is not None and isinstance(formfield.widget, forms.SplitDateTimeWidget):
+            give_accessible_name(formfield.widget, str(formfield.label))
+        return formfield
+
+
+class NamedInlineCells(NamedSplitDateTimes):
+    """Inline mixin: every cell's input named after its column, the delete box too."""
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> forms.Field | None:
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None:
+            give_accessible_name(formfield.widget, str(formfield.label))
+        return formfield
+
+
+class NamedDeleteFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
+    """An inline formset whose per-row delete checkbox has a name (it has no label of its own)."""
+
+    def add_fields(self, form: forms.ModelForm, index: int | None) -> None:  # type: ignore[type-arg]
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].widget.attrs["aria-label"] = "Delete this row"
+
+
+class CategoryInline(NamedInlineCells, admin.TabularInline[Category, Edition]):
     model = Category
+    formset = NamedDeleteFormSet
     fields = ("title", "slug", "order", "method", "max_choices", "ballot_order")
     prepopulated_fields = {"slug": ("title",)}
     extra = 0
@@ -45,7 +90,7 @@ class CategoryInline(admin.TabularInline[Category, Edition]):
 
 
 @admin.register(Edition)
-class EditionAdmin(admin.ModelAdmin[Edition]):
+class EditionAdmin(NamedSplitDateTimes, admin.ModelAdmin[Edition]):
     list_display = (
         "name",
         "slug",
@@ -85,8 +130,9 @@ class EditionAdmin(admin.ModelAdmin[Edition]):
 HTTPS_URLS: dict[type[models.Field[Any, Any]], dict[str, Any]] = {models.URLField: {"assume_scheme": "https"}}
 
 
-class NomineeInline(admin.TabularInline[Nominee, Category]):
+class NomineeInline(NamedInlineCells, admin.TabularInline[Nominee, Category]):
     model = Nominee
+    formset = NamedDeleteFormSet
     formfield_overrides = HTTPS_URLS
     fields = ("name", "product_name", "ticker", "website", "image", "order", "active")
     extra = 0
