@@ -1,8 +1,8 @@
 """Podium's admin site: an index organised for running editions.
 
 - A dashboard on the landing page: each edition's phase, turnout and next action.
-- One "Accounts" section: allauth's e-mail addresses join Podium's users and API tokens
-  (both apps are called "Accounts", which gave two sections with one heading).
+- One "Accounts" section: allauth's e-mail addresses and two-factor authenticators join
+  Podium's users and API tokens (two apps were called "Accounts": two sections, one heading).
 - Social-login tables only when a provider is configured (`GITHUB_CLIENT_ID`, ...).
 """
 
@@ -16,7 +16,7 @@ from django.template.response import TemplateResponse
 
 from voting.staff.dashboard import dashboard_rows
 
-MERGED_INTO_ACCOUNTS = ("account",)  # allauth.account's app label
+MERGED_INTO_ACCOUNTS = ("account", "mfa")  # allauth's e-mail addresses and two-factor authenticators
 
 
 class PodiumAdminSite(admin.AdminSite):
