@@ -21,7 +21,7 @@ def reschedule_unaudited_publications(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('awards', '0004_names_without_invisible_characters'),
+        ('awards', '0005_nominee_image_winners_intro'),
     ]
 
     operations = [
