@@ -42,11 +42,12 @@ def test_moderators_get_the_buttons_and_the_files(client: Client, edition) -> No
     results = client.get(csv_url)
     assert results["Content-Disposition"] == 'attachment; filename="open-awards-results.csv"'
     assert results.content.decode().splitlines() == [
-        "category,method,position,tied,nominee,count,share,ballots",
-        "fund,plurality,1,no,BlackRock,1,100.0,1",
+        "category,method,position,tied,nominee,count,share,share_of,ballots",
+        "fund,plurality,1,no,BlackRock,1,100.0,1,1",
     ]
     document = json.loads(client.get(reverse("admin:awards_edition_export_results", args=[edition.pk, "json"])).content)
-    assert document["categories"][0]["standings"][0]["nominee"] == "BlackRock"
+    [fund] = document["categories"]
+    assert [n["name"] for n in fund["nominees"].values()] == ["BlackRock"]
     ballots = json.loads(client.get(ballots_url).content)
     assert len(ballots["ballots"]) == 1
     assert "voter" not in json.dumps(ballots["ballots"])
