@@ -4,7 +4,7 @@ Each step is its own view; the edition's rules decide what is valid (`voting.bal
 `submit_ballot` stores.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from allauth.account.decorators import verified_email_required
 from django.contrib.admin.views.decorators import staff_member_required
@@ -153,8 +153,10 @@ def ballot_preview(request: HttpRequest, edition_slug: str) -> HttpResponse:
     """
     member = member_of(request.user)
     edition = get_edition_for(member, edition_slug)
-    blank = selectors.BallotPage(rules.rules_for(edition), None, {}, None)
-    form = BallotForm(blank.rules, request.POST or None, initial=BallotForm.initial_for({}, blank.rules, 0))
+    real = selectors.ballot_page(member, edition)  # the same rules and nominees, in the same order
+    blank = replace(real, ballot=None, selections={}, receipt=None)
+    initial = BallotForm.initial_for({}, blank.rules, 0)
+    form = BallotForm(blank.rules, request.POST or None, initial=initial, nominees=blank.nominees)
     current = _Ballot(member, edition, blank, form, None)
     if request.method == "GET" or "edit" in request.POST or not form.is_valid():
         status = 400 if request.method == "POST" and not form.is_valid() else 200

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('awards', '0006_edition_scheduled_publication'),
+        ('awards', '0007_edition_scheduled_publication'),
     ]
 
     operations = [

@@ -21,7 +21,7 @@ def reschedule_unaudited_publications(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('awards', '0005_nominee_image_winners_intro'),
+        ('awards', '0006_category_ballot_order'),
     ]
 
     operations = [

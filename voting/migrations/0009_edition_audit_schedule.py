@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('voting', '0007_vote_category_ballot_index'),
+        ('voting', '0008_ballot_notices'),
     ]
 
     operations = [
