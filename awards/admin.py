@@ -4,13 +4,20 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, QuerySet
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.utils.html import format_html
+from django.utils.text import Truncator
+from django.views.decorators.http import require_POST
 
 from accounts.access import member_of
 from awards.forms import NomineeCsvForm, ReasonForm
@@ -22,11 +29,60 @@ from awards.nominations import (
     reject_nomination,
     undo_review,
 )
-from awards.services import ImportRejected, import_nominees_csv
+from awards.services import (
+    NOMINEE_CSV_TEMPLATE,
+    ImportProblem,
+    ImportRejected,
+    import_nominees_csv,
+    plan_nominees_csv,
+)
 
 
-class CategoryInline(admin.TabularInline[Category, Edition]):
+def give_accessible_name(widget: forms.Widget, label: str) -> None:
+    """Name inputs the admin renders without a <label>: the date and time halves of a split
+    date-time (their field label is a legend), and every cell of a tabular inline (only a
+    column header names them). Screen readers read the name; axe's "label" rule asks for it."""
+    if isinstance(widget, RelatedFieldWidgetWrapper):
+        widget = widget.widget
+    if isinstance(widget, forms.SplitDateTimeWidget):
+        widget.widgets[0].attrs["aria-label"] = f"{label}: date"
+        widget.widgets[1].attrs["aria-label"] = f"{label}: time"
+    elif not isinstance(widget, forms.HiddenInput):
+        widget.attrs.setdefault("aria-label", label)
+
+
+class NamedSplitDateTimes:
+    """ModelAdmin mixin: split date-time inputs named "<field>: date" and "<field>: time"."""
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> forms.Field | None:
+        formfield: forms.Field | None = super().formfield_for_dbfield(db_field, request, **kwargs)  # type: ignore[misc]
+        if formfield is not None and isinstance(formfield.widget, forms.SplitDateTimeWidget):
+            give_accessible_name(formfield.widget, str(formfield.label))
+        return formfield
+
+
+class NamedInlineCells(NamedSplitDateTimes):
+    """Inline mixin: every cell's input named after its column, the delete box too."""
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> forms.Field | None:
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None:
+            give_accessible_name(formfield.widget, str(formfield.label))
+        return formfield
+
+
+class NamedDeleteFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
+    """An inline formset whose per-row delete checkbox has a name (it has no label of its own)."""
+
+    def add_fields(self, form: forms.ModelForm, index: int | None) -> None:  # type: ignore[type-arg]
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].widget.attrs["aria-label"] = "Delete this row"
+
+
+class CategoryInline(NamedInlineCells, admin.TabularInline[Category, Edition]):
     model = Category
+    formset = NamedDeleteFormSet
     fields = ("title", "slug", "order", "method", "max_choices", "ballot_order")
     prepopulated_fields = {"slug": ("title",)}
     extra = 0
@@ -34,7 +90,7 @@ class CategoryInline(admin.TabularInline[Category, Edition]):
 
 
 @admin.register(Edition)
-class EditionAdmin(admin.ModelAdmin[Edition]):
+class EditionAdmin(NamedSplitDateTimes, admin.ModelAdmin[Edition]):
     list_display = (
         "name",
         "slug",
@@ -47,7 +103,7 @@ class EditionAdmin(admin.ModelAdmin[Edition]):
     list_filter = ("is_public", "results_visibility")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
-    readonly_fields = ("current_phase", "created_at")
+    readonly_fields = ("current_phase", "created_at", "published_at")
     date_hierarchy = "voting_opens_at"
     inlines = (CategoryInline,)
     fieldsets = (
@@ -56,8 +112,12 @@ class EditionAdmin(admin.ModelAdmin[Edition]):
             "Windows",
             {"fields": (("nominations_open_at", "nominations_close_at"), ("voting_opens_at", "voting_closes_at"))},
         ),
-        ("Results", {"fields": ("results_visibility", "published_at", "winners_intro")}),
+        ("Results", {"fields": ("results_visibility", "publication_scheduled_at", "published_at", "winners_intro")}),
         ("Who may vote", {"fields": ("min_account_age_days", "allowed_email_domains")}),
+        (
+            "E-mails to members",
+            {"fields": ("voting_opened_message", "closing_reminder_message", "results_message")},
+        ),
     )
 
     @admin.display(description="phase")
@@ -70,8 +130,9 @@ class EditionAdmin(admin.ModelAdmin[Edition]):
 HTTPS_URLS: dict[type[models.Field[Any, Any]], dict[str, Any]] = {models.URLField: {"assume_scheme": "https"}}
 
 
-class NomineeInline(admin.TabularInline[Nominee, Category]):
+class NomineeInline(NamedInlineCells, admin.TabularInline[Nominee, Category]):
     model = Nominee
+    formset = NamedDeleteFormSet
     formfield_overrides = HTTPS_URLS
     fields = ("name", "product_name", "ticker", "website", "image", "order", "active")
     extra = 0
@@ -97,26 +158,40 @@ class CategoryAdmin(admin.ModelAdmin[Category]):
 
     def get_urls(self) -> list[URLPattern]:
         import_view = self.admin_site.admin_view(self.import_nominees_view)
+        template_view = self.admin_site.admin_view(self.nominee_template_view)
         return [
             path("<int:category_id>/import-nominees/", import_view, name="awards_category_import_nominees"),
+            path("import-nominees/template.csv", template_view, name="awards_category_nominee_template"),
             *super().get_urls(),
         ]
 
+    def nominee_template_view(self, request: HttpRequest) -> HttpResponse:
+        """A CSV with the header and one example row, to fill in a spreadsheet."""
+        response = HttpResponse(NOMINEE_CSV_TEMPLATE, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="nominees-template.csv"'
+        return response
+
     def import_nominees_view(self, request: HttpRequest, category_id: int) -> HttpResponse:
+        """Upload, preview what will be created and updated, then confirm: only the confirmation writes."""
         category = get_object_or_404(Category.objects.select_related("edition"), pk=category_id)
         if not self.has_change_permission(request, category):
             return HttpResponse(status=403)
         form = NomineeCsvForm(request.POST or None, request.FILES or None)
-        problems = []
+        problems: list[ImportProblem] = []
+        plan = None
         if request.method == "POST" and form.is_valid():
             try:
-                created = import_nominees_csv(category=category, text=form.cleaned_data["file"])
+                if "confirm" in request.POST:
+                    done = import_nominees_csv(category=category, text=form.csv_text)
+                    created, updated = len(done.created), len(done.updated)
+                    messages.success(
+                        request, f"Imported into “{category.title}”: {created} created, {updated} updated."
+                    )
+                    return redirect(reverse("admin:awards_category_change", args=[category.pk]))
+                plan = plan_nominees_csv(category=category, text=form.csv_text)
             except ImportRejected as rejected:
                 problems = rejected.problems
                 messages.error(request, f"Nothing was imported: {len(problems)} problem(s) in the file.")
-            else:
-                messages.success(request, f"Imported {len(created)} nominee(s) into “{category.title}”.")
-                return redirect(reverse("admin:awards_category_change", args=[category.pk]))
         context = {
             **self.admin_site.each_context(request),
             "title": f"Import nominees into “{category.title}”",
@@ -124,6 +199,8 @@ class CategoryAdmin(admin.ModelAdmin[Category]):
             "category": category,
             "form": form,
             "problems": problems,
+            "plan": plan,
+            "text": form.csv_text if plan else "",
         }
         return TemplateResponse(request, "admin/awards/category/import_nominees.html", context)
 
@@ -149,7 +226,17 @@ class NomineeChoiceForm(forms.Form):
 class NominationAdmin(admin.ModelAdmin[Nomination]):
     """Review of community suggestions: most-asked-for first; approve, merge, reject, undo."""
 
-    list_display = ("name", "category", "edition", "supporter_count", "status", "outcome", "created_at")
+    list_display = (
+        "name",
+        "category",
+        "edition",
+        "why_given",
+        "link_given",
+        "supporter_count",
+        "status",
+        "outcome",
+        "created_at",
+    )
     list_filter = ("status", "category__edition", "category")
     list_select_related = ("category__edition", "nominee")
     search_fields = ("name", "product_name", "why")
@@ -169,6 +256,7 @@ class NominationAdmin(admin.ModelAdmin[Nomination]):
         "reviewed_at",
     )
     exclude = ("created_nominee",)
+    change_form_template = "admin/awards/nomination/change_form.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Nomination]:
         # Not super(): it would order by the annotation before adding it.
@@ -185,6 +273,25 @@ class NominationAdmin(admin.ModelAdmin[Nomination]):
 
     def has_review_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("awards.review_nomination")
+
+    @admin.display(description="why")
+    def why_given(self, nomination: Nomination) -> str:
+        return Truncator(nomination.why).chars(160)
+
+    @admin.display(description="link")
+    def link_given(self, nomination: Nomination) -> str:
+        if not nomination.link:
+            return "-"
+        return format_html(
+            '<a href="{}" rel="nofollow noopener" target="_blank">{}</a>', nomination.link, nomination.link
+        )
+
+    def reviewed(self, request: HttpRequest, nomination: Nomination) -> None:
+        """Called after each review step that changed a suggestion (its transaction committed or pending).
+
+        Curation stops here; the voting side's admin, which registers a subclass, tells the
+        member the outcome by e-mail through its task machinery (awards never imports voting).
+        """
 
     @admin.display(description="members", ordering="supporters")
     def supporter_count(self, nomination: Nomination) -> int:
@@ -206,6 +313,8 @@ class NominationAdmin(admin.ModelAdmin[Nomination]):
                 self.message_user(request, review(nomination), messages.SUCCESS)
             except NominationRefused as refused:
                 self.message_user(request, refused.message, messages.ERROR)
+            else:
+                self.reviewed(request, nomination)
 
     @admin.action(description="Approve as new nominees", permissions=["review"])
     def approve_selected(self, request: HttpRequest, queryset: QuerySet[Nomination]) -> None:
@@ -269,6 +378,64 @@ class NominationAdmin(admin.ModelAdmin[Nomination]):
 
         self._each(request, queryset, review)
 
+    def get_urls(self) -> list[URLPattern]:
+        approve = self.admin_site.admin_view(self.approve_view)
+        reject = self.admin_site.admin_view(self.reject_view)
+        return [
+            path("<int:nomination_id>/approve/", approve, name="awards_nomination_approve"),
+            path("<int:nomination_id>/reject/", reject, name="awards_nomination_reject"),
+            *super().get_urls(),
+        ]
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        context = {**(extra_context or {}), "has_review_permission": self.has_review_permission(request)}
+        return super().change_view(request, object_id, form_url, context)
+
+    def _reviewable(self, request: HttpRequest, nomination_id: int) -> Nomination:
+        if not self.has_review_permission(request):
+            raise PermissionDenied
+        return get_object_or_404(Nomination.objects.select_related("category"), pk=nomination_id)
+
+    def _back(self, nomination: Nomination) -> HttpResponse:
+        return redirect(reverse("admin:awards_nomination_change", args=[nomination.pk]))
+
+    @method_decorator(require_POST)
+    def approve_view(self, request: HttpRequest, nomination_id: int) -> HttpResponse:
+        """Approve from the suggestion's own page (a POST from its button)."""
+        nomination = self._reviewable(request, nomination_id)
+        try:
+            nominee = approve_nomination(nomination=nomination, by=member_of(request.user))
+        except NominationRefused as refused:
+            self.message_user(request, refused.message, messages.ERROR)
+        else:
+            self.message_user(request, f"“{nominee.name}” is now a nominee in {nomination.category.title}.")
+            self.reviewed(request, nomination)
+        return self._back(nomination)
+
+    def reject_view(self, request: HttpRequest, nomination_id: int) -> HttpResponse:
+        """Reject from the suggestion's own page: ask for the reason the member will read."""
+        nomination = self._reviewable(request, nomination_id)
+        form = ReasonForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                reject_nomination(nomination=nomination, reason=form.cleaned_data["reason"], by=member_of(request.user))
+            except NominationRefused as refused:
+                self.message_user(request, refused.message, messages.ERROR)
+            else:
+                self.message_user(request, f"“{nomination.name}” rejected.")
+                self.reviewed(request, nomination)
+            return self._back(nomination)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Reject “{nomination.name}”",
+            "opts": self.model._meta,
+            "form": form,
+            "nomination": nomination,
+        }
+        return TemplateResponse(request, "admin/awards/nomination/reject.html", context)
+
     def _intermediate(
         self,
         request: HttpRequest,
@@ -286,6 +453,7 @@ class NominationAdmin(admin.ModelAdmin[Nomination]):
             "ids": list(queryset.values_list("pk", flat=True)),
             "action": action,
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "note": "The members who suggested these will see the outcome on their nominations page.",
+            "note": "The members who suggested these will see the outcome on their nominations page "
+            "and get it by e-mail (unless they opted out).",
         }
         return TemplateResponse(request, template, context)

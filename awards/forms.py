@@ -8,13 +8,20 @@ MAX_CSV_BYTES = 1_000_000
 
 
 class NomineeCsvForm(forms.Form):
+    """A nominee CSV: uploaded first, then sent back as text from the preview to be confirmed."""
+
     file = forms.FileField(
         label="CSV file",
-        help_text="Header row with: name (required), product_name, ticker, description, website, order, active.",
+        required=False,
+        help_text="Header row with: name (required), product_name, ticker, description, website, order, active; "
+        "any case, separated by commas or semicolons. Saved as UTF-8, at most 1 MB.",
     )
+    text = forms.CharField(widget=forms.HiddenInput, required=False, strip=False, max_length=MAX_CSV_BYTES)
 
     def clean_file(self) -> str:
         upload = self.cleaned_data["file"]
+        if upload is None:
+            return ""
         if upload.size > MAX_CSV_BYTES:
             raise forms.ValidationError("The file is larger than 1 MB.")
         try:
@@ -25,6 +32,16 @@ class NomineeCsvForm(forms.Form):
             line = text.count("\n", 0, text.index("\x00")) + 1
             raise forms.ValidationError(f"Line {line} contains a NUL character; no cell can hold one.")
         return text
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        if not self.errors and not cleaned.get("file") and not cleaned.get("text"):
+            self.add_error("file", "Choose a CSV file.")
+        return cleaned
+
+    @property
+    def csv_text(self) -> str:
+        return str(self.cleaned_data.get("file") or self.cleaned_data.get("text") or "")
 
 
 class NominationForm(forms.Form):

@@ -67,6 +67,9 @@ class EditionQuerySet(models.QuerySet["Edition"]):
         return self.filter(is_public=True)
 
 
+MESSAGE_HELP = "Your words at the top of the {email} e-mail (plain text). Empty: the standard text only."
+
+
 class Edition(models.Model):
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=80, unique=True)
@@ -84,7 +87,18 @@ class Edition(models.Model):
     results_visibility = models.CharField(
         max_length=16, choices=ResultsVisibility, default=ResultsVisibility.AFTER_CLOSE
     )
-    published_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When staff published the results. Set only by the audited publish operation, never by a form.",
+    )
+    publication_scheduled_at = models.DateTimeField(
+        "scheduled publication",
+        null=True,
+        blank=True,
+        help_text="Publish the results at this time (no earlier than voting closes). "
+        "Applied by the scheduler through the same audited operation as “Publish results now”.",
+    )
     is_public = models.BooleanField(
         "public", default=False, help_text="Listed for visitors. Keep unticked while the edition is being curated."
     )
@@ -97,6 +111,17 @@ class Edition(models.Model):
         blank=True,
         help_text="Only members with an e-mail address at one of these domains may vote (one per line or "
         "comma-separated; subdomains included). Empty: any domain. A verified address is always required.",
+    )
+    voting_opened_message = models.TextField(
+        "message when voting opens", blank=True, help_text=MESSAGE_HELP.format(email="“voting is open”")
+    )
+    closing_reminder_message = models.TextField(
+        "message 24 hours before voting closes",
+        blank=True,
+        help_text=MESSAGE_HELP.format(email="reminder to eligible members who have not voted yet"),
+    )
+    results_message = models.TextField(
+        "message when results are out", blank=True, help_text=MESSAGE_HELP.format(email="“results are out”")
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -123,6 +148,17 @@ class Edition(models.Model):
                     "Nominations need both an opening and a closing time, must close after they open, "
                     "and must close no later than voting opens."
                 ),
+            ),
+            models.CheckConstraint(
+                condition=Q(published_at__isnull=True) | Q(published_at__gte=models.F("voting_closes_at")),
+                name="edition_published_after_voting_closes",
+                violation_error_message="Results cannot be published before voting closes.",
+            ),
+            models.CheckConstraint(
+                condition=Q(publication_scheduled_at__isnull=True)
+                | Q(publication_scheduled_at__gte=models.F("voting_closes_at")),
+                name="edition_publication_scheduled_after_voting_closes",
+                violation_error_message="The scheduled publication cannot be before voting closes.",
             ),
         ]
 

@@ -8,10 +8,12 @@ import csv
 import hashlib
 import io
 from collections.abc import Mapping
+from copy import copy
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -51,76 +53,145 @@ def _messages(error: ValidationError) -> list[str]:
 # --- Nominees from CSV -------------------------------------------------------------------
 
 NOMINEE_CSV_COLUMNS = ("name", "product_name", "ticker", "description", "website", "order", "active")
+NOMINEE_CSV_TEMPLATE = (
+    "name,product_name,ticker,description,website,order,active\r\n"
+    "BlackRock,iShares Bitcoin Trust,IBIT,The largest spot bitcoin fund.,ishares.com,1,yes\r\n"
+)
 _TRUE_WORDS = {"1", "true", "yes", "y", ""}
 _FALSE_WORDS = {"0", "false", "no", "n"}
+_WEBSITE = forms.URLField(assume_scheme="https", required=False)  # "zed.dev" -> "https://zed.dev"
+_UPDATED_FIELDS = ("product_name", "ticker", "description", "website", "order", "active")
 
 
-def _nominee_from_row(category: Category, row: Mapping[str, str], position: int) -> Nominee:
-    active_word = (row.get("active") or "").strip().lower()
+@dataclass(frozen=True)
+class NomineeImport:
+    """What an import creates and updates (matched by name, case and spacing folded)."""
+
+    created: list[Nominee]
+    updated: list[Nominee]
+
+
+def _header_key(raw: str) -> str:
+    return "_".join(raw.strip().lower().split())  # "Product name" -> "product_name"
+
+
+def _delimiter(text: str) -> str:
+    """Comma unless the header line has more semicolons (spreadsheets in many locales save those)."""
+    header = text.split("\n", 1)[0]
+    return ";" if header.count(";") > header.count(",") else ","
+
+
+def _cell(row: Mapping[str, str | None], column: str) -> str:
+    return (row.get(column) or "").strip()
+
+
+def _fill_nominee(nominee: Nominee, row: Mapping[str, str | None], position: int) -> None:
+    """Set a nominee's fields from a row and validate them (constraints are checked in bulk)."""
+    active_word = _cell(row, "active").lower()
     if active_word not in _TRUE_WORDS | _FALSE_WORDS:
         raise ValidationError({"active": f"“{row.get('active')}” is not yes/no"})
-    order_text = (row.get("order") or "").strip()
-    if order_text and not order_text.isdigit():
+    order_text = _cell(row, "order")
+    if order_text and not (order_text.isascii() and order_text.isdigit()):
         raise ValidationError({"order": f"“{order_text}” is not a whole number"})
-    nominee = Nominee(
-        category=category,
-        name=(row.get("name") or "").strip(),
-        product_name=(row.get("product_name") or "").strip(),
-        ticker=(row.get("ticker") or "").strip(),
-        description=(row.get("description") or "").strip(),
-        website=(row.get("website") or "").strip(),
-        order=int(order_text) if order_text else position,
-        active=active_word in _TRUE_WORDS,
-    )
-    nominee.full_clean()
-    return nominee
+    try:
+        website = _WEBSITE.to_python(_cell(row, "website"))
+    except ValidationError as error:
+        raise ValidationError({"website": error.messages}) from None
+    if nominee.pk is None:  # an update keeps the stored spelling of the name
+        nominee.name = _cell(row, "name")
+    nominee.product_name, nominee.ticker = _cell(row, "product_name"), _cell(row, "ticker")
+    nominee.description, nominee.website = _cell(row, "description"), str(website or "")
+    nominee.order = int(order_text) if order_text else (nominee.order if nominee.pk else position)
+    nominee.active = active_word in _TRUE_WORDS
+    # The category is the one being imported into (no query per row); names are checked in bulk.
+    nominee.full_clean(exclude=["category"], validate_unique=False, validate_constraints=False)
 
 
-def import_nominees_csv(*, category: Category, text: str) -> list[Nominee]:
-    """Add the nominees of a CSV (header row required; `name` mandatory) to `category`.
-
-    Every row is validated (fields, and names unique within the category and the file)
-    before anything is written; any problem raises ImportRejected with line numbers.
-    """
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [h.strip() for h in reader.fieldnames or []]
+def _rows(text: str) -> "tuple[csv.DictReader[str], list[str]]":
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")), delimiter=_delimiter(text))
+    try:
+        header = [_header_key(h) for h in reader.fieldnames or []]
+    except csv.Error as error:
+        raise ImportRejected([ImportProblem("line 1", f"the header cannot be read ({error})")]) from None
     unknown = sorted(set(header) - set(NOMINEE_CSV_COLUMNS))
     if "name" not in header or unknown:
         detail = f"unknown column(s) {', '.join(unknown)}; " if unknown else ""
-        raise ImportRejected(
-            [
-                ImportProblem(
-                    "line 1", f"{detail}expected a header with columns {', '.join(NOMINEE_CSV_COLUMNS)} (name required)"
-                )
-            ]
+        expected = ", ".join(NOMINEE_CSV_COLUMNS)
+        message = (
+            f"{detail}expected a header with columns {expected} (name required), separated by commas or semicolons"
         )
+        raise ImportRejected([ImportProblem("line 1", message)])
     reader.fieldnames = header
+    return reader, header
+
+
+def plan_nominees_csv(*, category: Category, text: str) -> NomineeImport:
+    """Read and validate a nominee CSV for `category` without writing anything.
+
+    Header names are matched case-insensitively; the separator is a comma or a semicolon.
+    A row whose name matches an existing nominee (case and spacing folded) updates it,
+    other rows create nominees at the end of the category. Every row is validated in
+    memory against one read of the category's nominees, so a file at the upload cap checks
+    in about a second; any problem raises ImportRejected with line numbers.
+    """
+    reader, _ = _rows(text)
+    existing = {fold_name(n.name): n for n in category.nominees.all()}
+    next_order = max((n.order for n in existing.values()), default=0) + 1
     problems: list[ImportProblem] = []
-    nominees: list[Nominee] = []
+    created: list[Nominee] = []
+    updated: list[Nominee] = []
     seen: dict[str, int] = {}
-    next_order = (category.nominees.order_by("-order").values_list("order", flat=True).first() or 0) + 1
-    for index, row in enumerate(reader):
+    index, line = 0, 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            problems.append(ImportProblem(f"line {line + 1}", f"this line cannot be read ({error})"))
+            break
         line = reader.line_num
+        if not any((value or "").strip() for key, value in row.items() if key is not None) and None not in row:
+            continue  # a blank line
         if None in row:
             problems.append(ImportProblem(f"line {line}", "more cells than header columns"))
             continue
+        folded = fold_name(_cell(row, "name"))
+        match = existing.get(folded)
+        nominee = copy(match) if match else Nominee(category=category)
         try:
-            nominee = _nominee_from_row(category, row, next_order + index)
+            _fill_nominee(nominee, row, next_order + index)
         except ValidationError as error:
             problems.extend(ImportProblem(f"line {line}", msg) for msg in _messages(error))
             continue
-        folded = nominee.name.casefold()
         if folded in seen:
             problems.append(ImportProblem(f"line {line}", f"“{nominee.name}” repeats line {seen[folded]}"))
             continue
         seen[folded] = line
-        nominees.append(nominee)
-    if not nominees and not problems:
+        if match:
+            updated.append(nominee)
+        else:
+            created.append(nominee)
+            index += 1
+    if not created and not updated and not problems:
         problems.append(ImportProblem("line 2", "the file has no nominee rows"))
     if problems:
         raise ImportRejected(problems)
+    return NomineeImport(created=created, updated=updated)
+
+
+def import_nominees_csv(*, category: Category, text: str) -> NomineeImport:
+    """Create and update the nominees of a CSV in one transaction (see `plan_nominees_csv`).
+
+    The category's row is locked while the file is checked again and written, so two
+    imports into one category apply one after the other; nothing is stored on any problem.
+    """
     with transaction.atomic():
-        return Nominee.objects.bulk_create(nominees)
+        locked = Category.objects.select_for_update().get(pk=category.pk)
+        plan = plan_nominees_csv(category=locked, text=text)
+        Nominee.objects.bulk_create(plan.created, batch_size=1000)
+        Nominee.objects.bulk_update(plan.updated, fields=_UPDATED_FIELDS, batch_size=1000)
+    return plan
 
 
 # --- Editions from a JSON/YAML document -----------------------------------------------------

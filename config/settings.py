@@ -43,7 +43,7 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 PODIUM_SITE_NAME = env_str("PODIUM_SITE_NAME", "Podium")  # how e-mails and pages name the site
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.apps.PodiumAdminConfig",  # django.contrib.admin with Podium's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -169,6 +169,8 @@ CELERY_TIMEZONE = "UTC"
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "podium")
 CELERY_BEAT_SCHEDULE = {
     "sweep-editions": {"task": "voting.sweep_editions", "schedule": env_int("PODIUM_SWEEP_SECONDS", 60, minimum=5)},
+    # Scheduled publications, applied through the audited publish operation.
+    "publish-scheduled": {"task": "voting.publish_scheduled", "schedule": 60},
     # Announcements whose message was lost, or whose voting opened on schedule.
     "sweep-announcements": {"task": "voting.sweep_announcements", "schedule": 300},
     # Address data of ballots, erased once an edition's retention period is over.

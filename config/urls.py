@@ -1,4 +1,3 @@
-from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
@@ -8,11 +7,6 @@ from django.urls import include, path
 from awards.sitemaps import CategorySitemap, EditionSitemap
 from config.api import api_not_found, api_urls
 from voting.results.sitemaps import CategoryResultsSitemap, ResultsSitemap, WinnersSitemap
-
-admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
-admin.site.site_header = "Podium administration"
-admin.site.site_title = "Podium admin"
-admin.site.index_title = "Curate editions, review ballots, publish results"
 
 SITEMAPS = {
     "editions": EditionSitemap,

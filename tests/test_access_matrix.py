@@ -120,6 +120,7 @@ MATRIX: list[tuple[str, Expect]] = [
     (f"/editions/{OPEN}/ballot/", {**dict.fromkeys(ROLES, 200), "anonymous": (302, LOGIN)}),
     (f"/editions/{OPEN}/ballot/submit/", {**dict.fromkeys(ROLES, 405), "anonymous": (302, LOGIN)}),
     (f"/editions/{OPEN}/ballot/edit/", {**dict.fromkeys(ROLES, 405), "anonymous": (302, LOGIN)}),
+    ("/editions/draft/ballot/preview/", _staff_only(200, (302, "/admin/login/"))),
     (
         f"/editions/{OPEN}/ballot/done/",
         {**dict.fromkeys(ROLES, (302, f"/editions/{OPEN}/ballot/")), "anonymous": (302, LOGIN), "member": 200},

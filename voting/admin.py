@@ -9,17 +9,21 @@ from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html_join
 
 from accounts.access import member_of
 from awards.forms import ReasonForm
-from awards.models import Edition
+from awards.models import Edition, Nomination
 from voting.models import Ballot, BallotAudit, EditionAudit, Vote
 from voting.staff.edition_admin import EditionOperationsAdmin
-from voting.staff.fraud import cluster_ballot_ids, suspicious_clusters, with_disposable_flag, with_signals
+from voting.staff.forms import ClusterReviewForm
+from voting.staff.fraud import suspicious_clusters, with_disposable_flag, with_signals
 from voting.staff.moderation import ModerationOutcome, invalidate_ballots, restore_ballots
+from voting.staff.nomination_admin import NominationReviewAdmin
+from voting.staff.review import choices_in_words, cluster_ballots, voter_label
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -43,7 +47,6 @@ def ask_reason_then(
     action: str,
     title: str,
     apply: Callable[[str], ModerationOutcome],
-    extra_hidden: list[tuple[str, str]] | None = None,
 ) -> HttpResponse | None:
     """Show an intermediate page asking for a reason; on its submission call `apply(reason)`."""
     form = ReasonForm(request.POST if "apply" in request.POST else None)
@@ -61,7 +64,6 @@ def ask_reason_then(
         "ids": ids,
         "action": action,
         "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        "extra_hidden": extra_hidden or [],
     }
     return TemplateResponse(request, "admin/voting/ask_reason.html", context)
 
@@ -111,7 +113,25 @@ class BallotAdmin(ReadOnlyAdmin):
     actions = ("invalidate_selected", "restore_selected")
     list_per_page = 100
     change_list_template = "admin/voting/ballot/change_list.html"
-    exclude = ("client_ip",)  # address data only feeds the signals; staff judge by block
+    # Address data only feeds the signals (staff judge by block); the choices are shown in
+    # words, never as the digest, which only groups identical ballots.
+    fields = (
+        "edition",
+        "voter",
+        "source",
+        "external_voter",
+        "version",
+        "submitted_at",
+        "updated_at",
+        "status",
+        "status_reason",
+        "status_changed_at",
+        "status_changed_by",
+        "client_network",
+        "user_agent",
+        "choices",
+    )
+    readonly_fields = ("choices",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Ballot]:
         queryset: QuerySet[Ballot] = super().get_queryset(request)
@@ -121,24 +141,19 @@ class BallotAdmin(ReadOnlyAdmin):
 
     def get_urls(self) -> list[URLPattern]:
         clusters = self.admin_site.admin_view(self.clusters_view)
-        return [path("clusters/", clusters, name="voting_ballot_clusters"), *super().get_urls()]
+        review = self.admin_site.admin_view(self.cluster_review_view)
+        return [
+            path("clusters/", clusters, name="voting_ballot_clusters"),
+            path("clusters/review/", review, name="voting_ballot_cluster_review"),
+            *super().get_urls(),
+        ]
 
     def clusters_view(self, request: HttpRequest) -> HttpResponse:
-        """Suspicious clusters of one edition, each with an invalidate button that asks for a reason."""
+        """Suspicious clusters of one edition, each linking to its ballots for review."""
         if not self.has_view_permission(request):
             raise PermissionDenied
         editions = Edition.objects.order_by("-voting_opens_at")
-        edition = editions.filter(pk=request.GET.get("edition") or request.POST.get("edition") or 0).first()
-        if edition is None:
-            edition = editions.first()
-        if request.method == "POST" and edition is not None:
-            if not self.has_moderate_permission(request):
-                raise PermissionDenied
-            ids = cluster_ballot_ids(edition, request.POST.get("kind", ""), request.POST.get("key", ""))
-            response = self._invalidate_cluster(request, edition, ids)
-            if response is not None:
-                return response
-            return redirect(f"{reverse('admin:voting_ballot_clusters')}?edition={edition.pk}")
+        edition = editions.filter(pk=request.GET.get("edition") or 0).first() or editions.first()
         context = {
             **self.admin_site.each_context(request),
             "title": "Suspicious clusters",
@@ -146,20 +161,55 @@ class BallotAdmin(ReadOnlyAdmin):
             "editions": editions,
             "edition": edition,
             "clusters": suspicious_clusters(edition) if edition else [],
-            "can_moderate": self.has_moderate_permission(request),
             "minimum": settings.PODIUM_CLUSTER_MIN_BALLOTS,
         }
         return TemplateResponse(request, "admin/voting/ballot/clusters.html", context)
 
-    def _invalidate_cluster(self, request: HttpRequest, edition: Edition, ids: list[int]) -> HttpResponse | None:
-        by = member_of(request.user)
+    def cluster_review_view(self, request: HttpRequest) -> HttpResponse:
+        """One cluster's ballots in words, a checkbox each: only the ticked ones are invalidated."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        source = request.POST if request.method == "POST" else request.GET
+        edition = get_object_or_404(Edition, pk=source.get("edition") or 0)
+        kind, key = source.get("kind", ""), source.get("key", "")
+        ballots = cluster_ballots(edition, kind, key)
+        form = ClusterReviewForm([b.pk for b in ballots if b.counted], request.POST or None)
+        if request.method == "POST":
+            if not self.has_moderate_permission(request):
+                raise PermissionDenied
+            if form.is_valid():
+                outcome = invalidate_ballots(
+                    ballot_ids=form.cleaned_data["ballots"],
+                    reason=form.cleaned_data["reason"],
+                    by=member_of(request.user),
+                )
+                kept = len(form.counted_ids) - len(outcome.changed)
+                self.message_user(
+                    request,
+                    f"Invalidated {len(outcome.changed)} ballot(s) of the cluster; kept {kept}.",
+                    messages.SUCCESS,
+                )
+                return redirect(f"{reverse('admin:voting_ballot_clusters')}?edition={edition.pk}")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Cluster review: {edition.name}",
+            "opts": self.model._meta,
+            "edition": edition,
+            "kind": kind,
+            "key": key,
+            "ballots": ballots,
+            "form": form,
+            "ticked": form.ticked(),
+            "can_moderate": self.has_moderate_permission(request),
+        }
+        return TemplateResponse(request, "admin/voting/ballot/cluster_review.html", context)
 
-        def apply(reason: str) -> ModerationOutcome:
-            return invalidate_ballots(ballot_ids=ids, reason=reason, by=by)
-
-        extra = [("edition", str(edition.pk)), ("kind", request.POST["kind"]), ("key", request.POST["key"])]
-        return ask_reason_then(
-            self, request, ids, action="", title="Invalidate cluster", apply=apply, extra_hidden=extra
+    @admin.display(description="choices")
+    def choices(self, ballot: Ballot) -> str:
+        words = choices_in_words([ballot.pk]).get(ballot.pk, [])
+        return (
+            format_html_join("", "<p><strong>{}</strong>: {}</p>", ((c.category, ", ".join(c.nominees)) for c in words))
+            or "(no choices)"
         )
 
     @admin.display(description="account age", ordering="account_age")
@@ -187,7 +237,7 @@ class BallotAdmin(ReadOnlyAdmin):
 
     @admin.display(description="voter", ordering="voter__email")
     def voter_label(self, ballot: Ballot) -> str:
-        return ballot.voter.email if ballot.voter else f"imported: {ballot.external_voter}"
+        return voter_label(ballot)
 
     @admin.display(description="votes", ordering="vote_total")
     def vote_count(self, ballot: Ballot) -> int:
@@ -234,6 +284,9 @@ class EditionAuditAdmin(ReadOnlyAdmin):
     date_hierarchy = "at"
 
 
-# Running an edition (phases, publication, turnout) is voting's side of the edition admin.
+# Running an edition (phases, publication, turnout) is voting's side of the edition admin;
+# telling members the outcome of a review is voting's side of the nomination admin.
 admin.site.unregister(Edition)
 admin.site.register(Edition, EditionOperationsAdmin)
+admin.site.unregister(Nomination)
+admin.site.register(Nomination, NominationReviewAdmin)

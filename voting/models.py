@@ -318,13 +318,21 @@ class EditionAction(models.TextChoices):
     RECOMPUTE = "recompute", "Recomputed results"
     PUBLISH = "publish", "Published results"
     UNPUBLISH = "unpublish", "Unpublished results"
+    PUBLISH_SCHEDULED = "publish_scheduled", "Published results on schedule"
+    CHANGE_DATES = "change_dates", "Changed dates in the edition form"
+    DUPLICATE = "duplicate", "Created as a copy of another edition"
 
 
 class EditionAudit(AuditRecord):
-    """One staff action on a running edition, with the edition's windows before and after."""
+    """One staff action on an edition's dates, with the edition's windows before and after.
+
+    `actor` is empty for a publication the scheduler applied (the `change_dates` row that
+    scheduled it names who did).
+    """
 
     edition = models.ForeignKey(Edition, on_delete=models.PROTECT, related_name="audits")
     action = models.CharField(max_length=20, choices=EditionAction)
+    actor_email = models.EmailField(blank=True, help_text="Empty for the scheduler.")
 
     class Meta(AuditRecord.Meta):
         indexes = [models.Index(fields=("edition", "at"), name="edition_audit_edition_time")]
@@ -334,11 +342,12 @@ class EditionAudit(AuditRecord):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_action_display()}: {self.edition_id} by {self.actor_email}"
+        return f"{self.get_action_display()}: {self.edition_id} by {self.actor_email or 'the scheduler'}"
 
 
 class AnnouncementKind(models.TextChoices):
     VOTING_OPENED = "voting_opened", "Voting opened"
+    VOTING_CLOSING = "voting_closing", "Voting closes in 24 hours"
     RESULTS_PUBLISHED = "results_published", "Results published"
 
 

@@ -16,8 +16,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from voting.models import Ballot
-from voting.notifications import announcements, ballot_notices
+from voting.models import AnnouncementKind, Ballot
+from voting.notifications import announcements, ballot_notices, outcomes
+from voting.results.publication import publish_due
 from voting.results.recompute import editions_needing_recompute, mark_stale, recompute_edition, seconds_until_due
 
 logger = logging.getLogger(__name__)
@@ -48,6 +49,11 @@ def request_status_notices(audit_ids: list[int]) -> None:
             _enqueue(send_status_notices_task, batch)
 
     transaction.on_commit(enqueue_batches)
+
+
+def request_nomination_outcome(nomination_id: int) -> None:
+    """E-mail the suggester the outcome of their nomination's review once the current transaction commits."""
+    transaction.on_commit(lambda: _enqueue(send_nomination_outcome_task, nomination_id))
 
 
 def _mark_stale_and_enqueue(edition_id: int) -> None:
@@ -139,6 +145,16 @@ def send_status_notices_task(audit_ids: list[int]) -> int:
     return ballot_notices.send_status_notices(audit_ids)
 
 
+@shared_task(
+    name="voting.send_nomination_outcome",
+    autoretry_for=(SMTPException, OSError),
+    retry_backoff=30,
+    max_retries=8,
+)
+def send_nomination_outcome_task(nomination_id: int) -> bool:
+    return outcomes.send_nomination_outcome(nomination_id)
+
+
 @shared_task(name="voting.sweep_announcements")
 def sweep_announcements_task() -> list[list[object]]:
     """Periodic: plan announcements of recent events whose message was lost (or that just happened)."""
@@ -146,6 +162,19 @@ def sweep_announcements_task() -> list[list[object]]:
     for edition_id, kind in due:
         plan_announcement_task.delay(edition_id, kind)
     return [[edition_id, kind] for edition_id, kind in due]
+
+
+@shared_task(name="voting.publish_scheduled")
+def publish_scheduled_task() -> list[int]:
+    """Periodic: publish editions whose scheduled publication has come (audited), then announce them.
+
+    Each publication has committed before its announcement is planned; the announcement's
+    unique row makes a second planning (this task overlapping itself, or the sweep) a no-op.
+    """
+    published = publish_due(timezone.now())
+    for edition_id in published:
+        _enqueue(plan_announcement_task, edition_id, AnnouncementKind.RESULTS_PUBLISHED.value)
+    return published
 
 
 @shared_task(name="voting.erase_address_data")

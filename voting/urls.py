@@ -12,6 +12,7 @@ urlpatterns = [
     path("editions/<slug:edition_slug>/ballot/edit/", ballot_views.ballot_edit, name="ballot_edit"),
     path("editions/<slug:edition_slug>/ballot/submit/", ballot_views.ballot_submit, name="ballot_submit"),
     path("editions/<slug:edition_slug>/ballot/done/", ballot_views.ballot_done, name="ballot_done"),
+    path("editions/<slug:edition_slug>/ballot/preview/", ballot_views.ballot_preview, name="ballot_preview"),
     path("receipts/", ballot_views.receipt_check, name="receipt_check"),
     path("accounts/ballots/", ballot_views.my_ballots, name="my_ballots"),
     path("notifications/opt-out/<str:token>/", notification_views.opt_out, name="opt_out"),

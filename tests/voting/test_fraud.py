@@ -1,6 +1,7 @@
 """Fraud signals computed by the database, on crafted ballots, and the suspicious-clusters view."""
 
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
 from django.test import Client
@@ -150,33 +151,97 @@ def test_clusters_group_flagged_ballots(edition, settings) -> None:
     assert len(ring) == 4
 
 
-def test_clusters_page_and_cluster_invalidation(edition, client: Client, settings) -> None:
+def test_cluster_review_lists_ballots_in_words_and_invalidates_only_the_ticked(
+    edition, client: Client, settings
+) -> None:
     settings.PODIUM_CLUSTER_MIN_BALLOTS = 3
-    ring = [_ballot(edition, ip=f"203.0.113.{n}", agent=CURL, fund=n % 3) for n in range(3)]
+    family = [_ballot(edition, ip=f"203.0.113.{n}", agent=CURL, fund=n % 3) for n in range(3)]
     innocent = _ballot(edition, ip="198.51.100.1", minutes_ago=300)
     staff = StaffFactory()
     client.force_login(staff)
-    url = reverse("admin:voting_ballot_clusters")
-    page = client.get(url, {"edition": edition.pk})
-    assert page.status_code == 200
+    page = client.get(reverse("admin:voting_ballot_clusters"), {"edition": edition.pk})
     assert [c.ballots for c in page.context["clusters"]] == [3]
-    assert b"Invalidate cluster" in page.content
-    key = page.context["clusters"][0].key
+    cluster = page.context["clusters"][0]
+    review_url = reverse("admin:voting_ballot_cluster_review")
+    query = f"edition={edition.pk}&amp;kind={NETWORK}&amp;key={quote(cluster.key)}"
+    assert f'href="{review_url}?{query}">Review the 3 ballots</a>' in page.content.decode()
 
-    asked = client.post(url, {"edition": edition.pk, "kind": NETWORK, "key": key})
-    assert asked.status_code == 200
-    assert b"Invalidate cluster: 3 selected" in asked.content
-    assert Ballot.objects.counted().count() == 4
+    review = client.get(review_url, {"edition": edition.pk, "kind": NETWORK, "key": cluster.key})
+    content = review.content.decode()
+    for n, ballot in enumerate(family):
+        assert f'name="ballots" value="{ballot.pk}" id="ballot-{ballot.pk}" checked>' in content
+        assert f"<td>{ballot.voter.email}</td>" in content
+        assert f"<strong>Best fund</strong>: fund-{n % 3}</div>" in content
+    assert "<td>203.0.113.0/24</td>" in content
+    assert f"<td>{CURL}</td>" in content
+    assert Ballot.objects.counted().count() == 4  # a GET changes nothing
 
+    kept = family[0]
     done = client.post(
-        url, {"edition": edition.pk, "kind": NETWORK, "key": key, "apply": "Confirm", "reason": "one curl script"}
+        review_url,
+        {
+            "edition": edition.pk,
+            "kind": NETWORK,
+            "key": cluster.key,
+            "ballots": [family[1].pk, family[2].pk],
+            "reason": "one curl script",
+        },
     )
     assert done.status_code == 302
-    assert set(Ballot.objects.filter(status=BallotStatus.INVALIDATED).values_list("pk", flat=True)) == {
-        b.pk for b in ring
-    }
+    invalidated = set(Ballot.objects.filter(status=BallotStatus.INVALIDATED).values_list("pk", flat=True))
+    assert invalidated == {family[1].pk, family[2].pk}
+    assert Ballot.objects.get(pk=kept.pk).status == BallotStatus.COUNTED
     assert Ballot.objects.get(pk=innocent.pk).status == BallotStatus.COUNTED
-    assert BallotAudit.objects.filter(reason="one curl script", actor=staff).count() == 3
+    assert BallotAudit.objects.filter(reason="one curl script", actor=staff).count() == 2
+    message = client.get(reverse("admin:voting_ballot_clusters")).content.decode()
+    assert "Invalidated 2 ballot(s) of the cluster; kept 1." in message
+
+
+def test_cluster_review_refuses_ballots_outside_the_cluster(edition, client: Client, settings) -> None:
+    settings.PODIUM_CLUSTER_MIN_BALLOTS = 3
+    family = [_ballot(edition, ip=f"203.0.113.{n}", agent=CURL, fund=n) for n in range(3)]
+    outsider = _ballot(edition, ip="198.51.100.1", minutes_ago=300)
+    client.force_login(StaffFactory())
+    key = suspicious_clusters(edition)[0].key
+    response = client.post(
+        reverse("admin:voting_ballot_cluster_review"),
+        {"edition": edition.pk, "kind": NETWORK, "key": key, "ballots": [outsider.pk], "reason": "nope"},
+    )
+    assert f"Select a valid choice. {outsider.pk} is not one of the available choices." in response.content.decode()
+    assert Ballot.objects.counted().count() == len(family) + 1
+
+
+def test_cluster_review_without_a_ticked_ballot_or_reason_changes_nothing(edition, client: Client, settings) -> None:
+    settings.PODIUM_CLUSTER_MIN_BALLOTS = 3
+    [_ballot(edition, ip=f"203.0.113.{n}", agent=CURL, fund=n) for n in range(3)]
+    client.force_login(StaffFactory())
+    key = suspicious_clusters(edition)[0].key
+    response = client.post(
+        reverse("admin:voting_ballot_cluster_review"), {"edition": edition.pk, "kind": NETWORK, "key": key}
+    )
+    content = response.content.decode()
+    assert "Tick at least one ballot to invalidate, or go back." in content
+    assert 'name="ballots" value=' in content and " checked>" not in content
+    assert Ballot.objects.counted().count() == 3
+
+
+def test_ballot_detail_shows_choices_in_words_not_the_digest(edition, client: Client) -> None:
+    chain = nominee_ids(edition, "chain")
+    stored = submit_ballot(
+        voter=UserFactory(),
+        edition=edition,
+        selections={
+            category(edition, "fund").pk: [nominee_ids(edition, "fund")[1]],
+            category(edition, "chain").pk: [chain[2], chain[0]],
+        },
+        expected_version=0,
+    ).ballot
+    client.force_login(StaffFactory())
+    content = client.get(reverse("admin:voting_ballot_change", args=[stored.pk])).content.decode()
+    assert (
+        "<p><strong>Best fund</strong>: fund-1</p><p><strong>Best chain</strong>: 1. chain-2, 2. chain-0</p>" in content
+    )
+    assert Ballot.objects.get(pk=stored.pk).content_digest not in content
 
 
 def test_signal_filter_in_the_ballot_list(edition, client: Client) -> None:

@@ -14,9 +14,9 @@ from tests.factories import EditionFactory, StaffFactory, UserFactory
 from tests.voting.conftest import category, nominee_ids
 from voting.ballots.services import submit_ballot
 from voting.models import EditionAction, EditionAudit, ResultsState
+from voting.results.publication import OperationRefused
 from voting.staff.moderation import invalidate_ballots
 from voting.staff.operations import (
-    OperationRefused,
     close_nominations_now,
     close_voting_now,
     open_nominations_now,
@@ -176,7 +176,7 @@ def test_recompute_and_publish_actions(client: Client) -> None:
     edition = _closed()
     client.force_login(StaffFactory())
     assert _action(client, "recompute_selected", edition).status_code == 302
-    assert _action(client, "publish_selected", edition).status_code == 302
+    assert _action(client, "publish_selected", edition, apply="yes").status_code == 302
     assert list(EditionAudit.objects.order_by("at", "id").values_list("action", flat=True)) == ["recompute", "publish"]
 
 

@@ -1,13 +1,14 @@
 """Hidden means hidden at once: no cached copy outlives a visibility or slug change."""
 
 import pytest
-from django.contrib.admin.sites import site
 from django.core.management import call_command
 from django.db import connection
-from django.test import Client, RequestFactory
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from awards.models import Edition
+from tests.admin_forms import change_form_data
 from tests.factories import StaffFactory
 from voting.results.cache import cached_page_key
 from voting.staff.operations import unpublish_results
@@ -77,12 +78,17 @@ def test_a_copy_is_hidden_only_once_the_change_commits(
 
 
 def _admin_save(edition: Edition, **changes: object) -> None:
-    """The edition admin's save, as its change form calls it."""
-    request = RequestFactory().post("/admin/")
-    request.user = StaffFactory()
+    """The edition's admin change form, posted by staff with these changes."""
+    staff = Client()
+    staff.force_login(StaffFactory())
+    url = reverse("admin:awards_edition_change", args=[edition.pk])
+    data = change_form_data(staff, url)
     for field, value in changes.items():
-        setattr(edition, field, value)
-    site._registry[Edition].save_model(request, edition, form=None, change=True)
+        if value is False:
+            data.pop(field, None)  # an unticked checkbox is not sent
+        else:
+            data[field] = value
+    assert staff.post(url, data).status_code == 302
 
 
 def test_making_the_edition_a_draft_in_the_admin_hides_every_copy(

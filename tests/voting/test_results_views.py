@@ -185,7 +185,8 @@ def test_publish_action_makes_results_public(client: Client, demo) -> None:
     staff.force_login(StaffFactory())
     edition = Edition.objects.get(slug="moon-awards-2024")
     response = staff.post(
-        reverse("admin:awards_edition_changelist"), {"action": "publish_selected", "_selected_action": [edition.pk]}
+        reverse("admin:awards_edition_changelist"),
+        {"action": "publish_selected", "_selected_action": [edition.pk], "apply": "yes"},
     )
     assert response.status_code == 302
     assert Edition.objects.get(pk=edition.pk).published_at is not None

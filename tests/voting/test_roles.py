@@ -81,6 +81,7 @@ def test_curator_curates_and_reviews_nominations_but_not_ballots(client: Client,
         "close_nominations_selected",
         "close_voting_selected",
         "delete_selected",
+        "duplicate_selected",
         "open_nominations_selected",
         "open_voting_selected",
     ]

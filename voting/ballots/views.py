@@ -1,12 +1,13 @@
-"""The web ballot: choose (step 1), review (step 2), submit (step 3), done; and receipt checks.
+"""The web ballot: choose (step 1), review (step 2), submit (step 3), done; staff preview; receipt checks.
 
 Each step is its own view; the edition's rules decide what is valid (`voting.ballots.rules`),
 `submit_ballot` stores.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from allauth.account.decorators import verified_email_required
+from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -108,7 +109,9 @@ def _rejected_page(request: HttpRequest, current: _Ballot, rejected: rules.Ballo
     return _ballot_page(request, current, status=400 if rejected.code == rules.BallotRejected.INVALID else 409)
 
 
-def _ballot_page(request: HttpRequest, current: _Ballot, *, status: int, notice: str = "") -> HttpResponse:
+def _ballot_page(
+    request: HttpRequest, current: _Ballot, *, status: int, notice: str = "", preview: bool = False
+) -> HttpResponse:
     form, page = current.form, current.page
     selections = form.selections if form.is_bound and form.is_valid() else page.selections
     context = {
@@ -122,11 +125,12 @@ def _ballot_page(request: HttpRequest, current: _Ballot, *, status: int, notice:
         "summary": selectors.summarise(page.rules, page.selections) if current.closed and page.ballot else None,
         "answered": answered_categories(selections),
         "total": len(page.rules.categories),
+        "preview": preview,
     }
     return render(request, "voting/ballot.html", context, status=status)
 
 
-def _review_page(request: HttpRequest, current: _Ballot) -> HttpResponse:
+def _review_page(request: HttpRequest, current: _Ballot, *, preview: bool = False) -> HttpResponse:
     selections = current.form.selections
     context = {
         "edition": current.edition,
@@ -134,8 +138,30 @@ def _review_page(request: HttpRequest, current: _Ballot) -> HttpResponse:
         "summary": selectors.summarise(current.page.rules, selections),
         "answered": answered_categories(selections),
         "total": len(current.page.rules.categories),
+        "preview": preview,
     }
     return render(request, "voting/review.html", context)
+
+
+@staff_member_required
+@require_http_methods(["GET", "POST"])
+def ballot_preview(request: HttpRequest, edition_slug: str) -> HttpResponse:
+    """Staff see the exact ballot of any edition (a draft, one not open yet) and its validation; nothing is stored.
+
+    The same form and rules as the real steps, on a blank ballot, with no window or
+    eligibility check; there is no submit step, so no service is ever called from here.
+    """
+    member = member_of(request.user)
+    edition = get_edition_for(member, edition_slug)
+    real = selectors.ballot_page(member, edition)  # the same rules and nominees, in the same order
+    blank = replace(real, ballot=None, selections={}, receipt=None)
+    initial = BallotForm.initial_for({}, blank.rules, 0)
+    form = BallotForm(blank.rules, request.POST or None, initial=initial, nominees=blank.nominees)
+    current = _Ballot(member, edition, blank, form, None)
+    if request.method == "GET" or "edit" in request.POST or not form.is_valid():
+        status = 400 if request.method == "POST" and not form.is_valid() else 200
+        return _ballot_page(request, current, status=status, preview=True)
+    return _review_page(request, current, preview=True)
 
 
 @login_required

@@ -1,65 +1,27 @@
 """Running an edition: staff open and close its windows early, recompute now, publish, unpublish.
 
-Each action locks the edition's row, changes it, and writes an `EditionAudit` row in the
-same transaction; caches are forgotten and follow-up tasks enqueued only after commit.
+Each action goes through `windows.change_edition`: it locks the edition's row, changes it, and
+writes an `EditionAudit` row in the same transaction; caches are forgotten and follow-up tasks
+(announcements) enqueued only after commit.
 Refusals (say, closing voting that is not open) raise `OperationRefused` and change nothing.
 """
 
 import time
-from collections.abc import Callable
+from copy import copy
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.models import User
-from awards.models import Edition
+from awards.models import Category, Edition, Nominee
 from voting import tasks
-from voting.models import AnnouncementKind, EditionAction, EditionAudit
-from voting.results.cache import forget_visibility
+from voting.models import AnnouncementDelivery, AnnouncementKind, Ballot, BallotStatus, EditionAction
+from voting.notifications import announcements
+from voting.results.publication import OperationRefused, audit, change_edition, publish, state
 from voting.results.recompute import recompute_edition
-
-
-class OperationRefused(ValueError):
-    """The edition is not in a state where this action makes sense; nothing changed."""
-
-
-WINDOW_FIELDS = (
-    "nominations_open_at",
-    "nominations_close_at",
-    "voting_opens_at",
-    "voting_closes_at",
-    "published_at",
-)
-
-
-def _state(edition: Edition) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for field in WINDOW_FIELDS:
-        value: datetime | None = getattr(edition, field)
-        values[field] = value.isoformat() if value else None
-    return values
-
-
-def _audit(edition: Edition, action: EditionAction, by: User, before: dict[str, Any], at: datetime) -> None:
-    EditionAudit.objects.create(
-        edition=edition, action=action, actor=by, actor_email=by.email, at=at, before=before, after=_state(edition)
-    )
-
-
-def _change(edition_id: int, action: EditionAction, by: User, change: Callable[[Edition, datetime], None]) -> Edition:
-    """Lock the edition, apply `change` (which raises OperationRefused or edits fields), save, audit."""
-    with transaction.atomic():
-        edition = Edition.objects.select_for_update().get(pk=edition_id)
-        now = timezone.now()
-        before = _state(edition)
-        change(edition, now)
-        edition.full_clean(exclude=["slug"])  # the named window constraints, as a message
-        edition.save(update_fields=list(WINDOW_FIELDS))
-        _audit(edition, action, by, before, now)
-        transaction.on_commit(lambda: forget_visibility(edition.slug))  # every window moves the stage
-    return edition
 
 
 def _open_nominations(edition: Edition, now: datetime) -> None:
@@ -96,31 +58,23 @@ def _close_voting(edition: Edition, now: datetime) -> None:
 
 def open_nominations_now(*, edition: Edition, by: User) -> Edition:
     """Open the nominations window now (it closes when voting opens, unless set to close earlier)."""
-    return _change(edition.pk, EditionAction.OPEN_NOMINATIONS, by, _open_nominations)
+    return change_edition(edition.pk, EditionAction.OPEN_NOMINATIONS, by, _open_nominations)
 
 
 def close_nominations_now(*, edition: Edition, by: User) -> Edition:
-    return _change(edition.pk, EditionAction.CLOSE_NOMINATIONS, by, _close_nominations)
+    return change_edition(edition.pk, EditionAction.CLOSE_NOMINATIONS, by, _close_nominations)
 
 
 def open_voting_now(*, edition: Edition, by: User) -> Edition:
     """Open voting now, ending any nominations still running; past voters are told after commit."""
     with transaction.atomic():
-        opened = _change(edition.pk, EditionAction.OPEN_VOTING, by, _open_voting)
+        opened = change_edition(edition.pk, EditionAction.OPEN_VOTING, by, _open_voting)
         tasks.request_announcement(opened.pk, AnnouncementKind.VOTING_OPENED)
     return opened
 
 
 def close_voting_now(*, edition: Edition, by: User) -> Edition:
-    return _change(edition.pk, EditionAction.CLOSE_VOTING, by, _close_voting)
-
-
-def _publish(edition: Edition, now: datetime) -> None:
-    if now < edition.voting_closes_at:
-        raise OperationRefused(f"Voting in {edition.name} is still open; results can be published once it closes.")
-    if edition.published_at is not None and edition.published_at <= now:
-        raise OperationRefused(f"Results of {edition.name} are already published.")
-    edition.published_at = now
+    return change_edition(edition.pk, EditionAction.CLOSE_VOTING, by, _close_voting)
 
 
 def _unpublish(edition: Edition, now: datetime) -> None:  # noqa: ARG001 - the signature _change calls
@@ -132,13 +86,13 @@ def _unpublish(edition: Edition, now: datetime) -> None:  # noqa: ARG001 - the s
 def publish_results(*, edition: Edition, by: User) -> Edition:
     """Publish the edition's results now (once voting has closed); its voters are told after commit."""
     with transaction.atomic():
-        published = _change(edition.pk, EditionAction.PUBLISH, by, _publish)
+        published = change_edition(edition.pk, EditionAction.PUBLISH, by, publish)
         tasks.request_announcement(published.pk, AnnouncementKind.RESULTS_PUBLISHED)
     return published
 
 
 def unpublish_results(*, edition: Edition, by: User) -> Edition:
-    return _change(edition.pk, EditionAction.UNPUBLISH, by, _unpublish)
+    return change_edition(edition.pk, EditionAction.UNPUBLISH, by, _unpublish)
 
 
 def recompute_now(*, edition: Edition, by: User) -> int:
@@ -147,6 +101,83 @@ def recompute_now(*, edition: Edition, by: User) -> int:
     recompute_edition(edition.pk)
     duration_ms = int((time.monotonic() - started) * 1000)
     with transaction.atomic():
-        state = _state(edition)
-        _audit(edition, EditionAction.RECOMPUTE, by, state, timezone.now())
+        audit(edition, EditionAction.RECOMPUTE, by, state(edition), timezone.now())
     return duration_ms
+
+
+@dataclass(frozen=True)
+class PublicationPreview:
+    """What "Publish results now" would do to an edition, shown before staff confirm it."""
+
+    edition: Edition
+    refusal: str  # why it cannot be published now ("" when it can)
+    counted: int
+    set_aside: int  # ballots invalidated by staff, left out of the standings
+    categories: list[str]
+    recipients: int  # members the "results are out" e-mail goes to (opted-out and already told left out)
+
+
+def publication_preview(edition: Edition) -> PublicationPreview:
+    """Apply the publish rule to a copy (nothing is saved) and count what the e-mail would reach."""
+    try:
+        publish(copy(edition), timezone.now())
+    except OperationRefused as refused:
+        refusal = str(refused)
+    else:
+        refusal = ""
+    ballots = Ballot.objects.filter(edition=edition).aggregate(
+        counted=Count("pk", filter=Q(status=BallotStatus.COUNTED)),
+        set_aside=Count("pk", filter=Q(status=BallotStatus.INVALIDATED)),
+    )
+    kind = AnnouncementKind.RESULTS_PUBLISHED
+    told = AnnouncementDelivery.objects.filter(announcement__edition=edition, announcement__kind=kind)
+    reach = announcements.recipients(edition, kind).exclude(pk__in=told.values("member")).count()
+    return PublicationPreview(
+        edition=edition,
+        refusal=refusal,
+        counted=ballots["counted"],
+        set_aside=ballots["set_aside"],
+        categories=list(edition.categories.order_by("order", "id").values_list("title", flat=True)),
+        recipients=reach if edition.is_public else 0,
+    )
+
+
+COPIED_EDITION_FIELDS = ("description", "results_visibility", "min_account_age_days", "allowed_email_domains")
+COPIED_CATEGORY_FIELDS = ("title", "slug", "intro", "order", "method", "max_choices")
+COPIED_NOMINEE_FIELDS = ("name", "product_name", "ticker", "description", "website", "order", "active")
+
+
+@dataclass(frozen=True)
+class NewDates:
+    voting_opens_at: datetime
+    voting_closes_at: datetime
+    nominations_open_at: datetime | None = None
+    nominations_close_at: datetime | None = None
+
+
+def duplicate_edition(
+    *, source: Edition, name: str, slug: str, dates: NewDates, with_nominees: bool, by: User
+) -> Edition:
+    """Copy an edition ("last year's") as a new draft with new dates; audited on the new edition.
+
+    Copied: the description, results visibility and who may vote; every category with its
+    method and settings; the nominees too if asked. Not copied: ballots, nominations,
+    publication. The copy is a draft (not public) until staff tick "public". The slug and
+    the windows are validated like any edition's (ValidationError, nothing stored).
+    """
+    copy_ = Edition(name=name, slug=slug, is_public=False, **{f: getattr(source, f) for f in COPIED_EDITION_FIELDS})
+    for field in ("voting_opens_at", "voting_closes_at", "nominations_open_at", "nominations_close_at"):
+        setattr(copy_, field, getattr(dates, field))
+    copy_.full_clean()
+    with transaction.atomic():
+        copy_.save()
+        for category in source.categories.order_by("order", "id").prefetch_related("nominees"):
+            new = Category.objects.create(edition=copy_, **{f: getattr(category, f) for f in COPIED_CATEGORY_FIELDS})
+            if with_nominees:
+                Nominee.objects.bulk_create(
+                    Nominee(category=new, **{f: getattr(n, f) for f in COPIED_NOMINEE_FIELDS})
+                    for n in category.nominees.all()
+                )
+        before = {"copied_from": source.pk, "copied_from_name": source.name, "with_nominees": with_nominees}
+        audit(copy_, EditionAction.DUPLICATE, by, before, timezone.now())
+    return copy_

@@ -1,0 +1,72 @@
+"""Staff forms of the voting side."""
+
+import re
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+from django import forms
+from django.contrib.admin.widgets import AdminSplitDateTime
+from django.utils.text import slugify
+
+from awards.forms import ReasonForm
+from awards.models import Edition
+
+YEAR = re.compile(r"\b(19|20)\d{2}\b")
+
+
+class ClusterReviewForm(ReasonForm):
+    """Which of a cluster's counted ballots to invalidate (ticked), and why."""
+
+    ballots = forms.TypedMultipleChoiceField(
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        label="Invalidate these ballots",
+        error_messages={"required": "Tick at least one ballot to invalidate, or go back."},
+    )
+
+    field_order = ("ballots", "reason")
+
+    def __init__(self, counted_ids: Iterable[int], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        ids = list(counted_ids)
+        field = self.fields["ballots"]
+        assert isinstance(field, forms.TypedMultipleChoiceField)  # noqa: S101 - declared above
+        field.choices = [(pk, f"Ballot {pk}") for pk in ids]
+        field.initial = ids  # all ticked: untick the ones to keep
+        self.counted_ids = ids
+
+    def ticked(self) -> set[int]:
+        """The ballots shown ticked: all counted ones at first, then what staff submitted."""
+        values = self["ballots"].value() or []
+        return {int(value) for value in values if str(value).isdigit()}
+
+
+class DuplicateEditionForm(forms.Form):
+    """A copy of an edition: its new name, slug and dates (offered one year on), nominees or not."""
+
+    name = forms.CharField(max_length=120)
+    slug = forms.SlugField(max_length=80)
+    voting_opens_at = forms.SplitDateTimeField(label="Voting opens at", widget=AdminSplitDateTime)
+    voting_closes_at = forms.SplitDateTimeField(label="Voting closes at", widget=AdminSplitDateTime)
+    nominations_open_at = forms.SplitDateTimeField(
+        label="Nominations open at", required=False, widget=AdminSplitDateTime
+    )
+    nominations_close_at = forms.SplitDateTimeField(
+        label="Nominations close at", required=False, widget=AdminSplitDateTime
+    )
+    with_nominees = forms.BooleanField(label="Copy the nominees too", required=False, initial=True)
+
+    @staticmethod
+    def initial_for(source: Edition) -> dict[str, Any]:
+        """The same edition a year later: the year in the name and slug moved on, dates 52 weeks on (same weekday)."""
+        year_on = timedelta(weeks=52)
+        name = YEAR.sub(lambda m: str(int(m.group()) + 1), source.name)
+        if name == source.name:
+            name = f"{source.name} (copy)"
+        shifted = {
+            field: (value + year_on if value else None)
+            for field in ("voting_opens_at", "voting_closes_at", "nominations_open_at", "nominations_close_at")
+            for value in [getattr(source, field)]
+        }
+        return {"name": name, "slug": slugify(name), "with_nominees": True, **shifted}
