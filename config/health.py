@@ -41,6 +41,7 @@ CHECK_TIMEOUT = datetime.timedelta(seconds=1)
 # Checks run on threads of their own, shared by the probes of this process, so that a check
 # stuck past its budget never holds a probe (a default executor would be waited for).
 _EXECUTOR = ThreadPoolExecutor(max_workers=6, thread_name_prefix="readyz")
+_LOOP_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="readyz-loop")
 
 
 @dataclasses.dataclass
@@ -93,6 +94,19 @@ async def _run(checks: dict[str, HealthCheck]) -> list[HealthCheckResult]:
     return list(await asyncio.gather(*(check.get_result(_EXECUTOR) for check in checks.values())))
 
 
+def _results(checks: dict[str, HealthCheck]) -> list[HealthCheckResult]:
+    """The checks' results, run side by side on their own event loop.
+
+    A thread that already runs a loop (an ASGI worker's, a test driving a browser) cannot
+    start another, so the checks then run on a loop of their own in a helper thread.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(_run(checks))
+    return _LOOP_THREAD.submit(asyncio.run, _run(checks)).result()
+
+
 def _entry(result: HealthCheckResult) -> dict[str, Any]:
     entry: dict[str, Any] = {"status": "ok"}
     if result.error is not None:
@@ -105,7 +119,7 @@ def _entry(result: HealthCheckResult) -> dict[str, Any]:
 def readiness() -> tuple[bool, dict[str, dict[str, Any]]]:
     """Run every check at once; return (all ok, per-check status, latency and error type)."""
     checks = _checks()
-    report = {name: _entry(result) for name, result in zip(checks, asyncio.run(_run(checks)), strict=True)}
+    report = {name: _entry(result) for name, result in zip(checks, _results(checks), strict=True)}
     if "broker" not in checks:
         report["broker"] = {"status": "inline", "latency_ms": 0.0}
     return all(entry["status"] != "error" for entry in report.values()), report

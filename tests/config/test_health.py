@@ -1,5 +1,6 @@
 """/healthz answers without touching anything; /readyz names each dependency and fails with 503."""
 
+import asyncio
 import json
 import socket
 import threading
@@ -11,6 +12,7 @@ from django.db import OperationalError, connections
 from django.test import Client, override_settings
 
 from config import health
+from config.health import readiness
 from config.workers import record_worker_heartbeat, worker_heartbeat
 
 BAD_REDIS = {
@@ -209,3 +211,15 @@ def test_readyz_on_the_services_tier(client: Client, celery_worker_process: str)
     hostname, age = worker_heartbeat()
     assert hostname.startswith(celery_worker_process)
     assert age < 20
+
+
+@pytest.mark.django_db
+def test_readiness_also_runs_from_a_thread_that_already_runs_an_event_loop() -> None:
+    """An ASGI worker's thread (or a test driving a browser) has a running loop of its own."""
+
+    async def probe() -> tuple[bool, dict[str, dict[str, object]]]:
+        return readiness()
+
+    ready, report = asyncio.run(probe())
+    assert ready, report
+    assert report["database"]["status"] == "ok"
