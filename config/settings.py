@@ -192,7 +192,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- Accounts (django-allauth) -----------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.MemberBackend",  # ModelBackend whose session user carries its verified-address state
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [

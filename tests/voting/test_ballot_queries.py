@@ -12,10 +12,10 @@ from voting.models import Ballot
 
 pytestmark = pytest.mark.django_db
 
-# Member (the session comes from the cache), verified address (allauth), edition, the member's ballot, categories and
-# nominees (once: the service reuses the page's rules), eligibility, the transaction (lock,
-# edition window, ballot, every vote in one INSERT, receipt) and the savepoint bookkeeping.
-BALLOT_SUBMIT_QUERIES = 15  # the session is read through the cache (cached_db)
+# Member with their verified-address state (one read; the session comes from the cache), edition, the member's
+# ballot, categories and nominees (once: the service reuses the page's rules), the transaction
+# (lock, edition window, ballot, every vote in one INSERT, receipt) and the savepoint bookkeeping.
+BALLOT_SUBMIT_QUERIES = 12
 
 
 def _full_ballot(edition) -> dict[str, object]:
