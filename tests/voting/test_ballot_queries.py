@@ -57,3 +57,11 @@ def test_submission_queries_do_not_grow_with_categories(client: Client, edition)
 
 def test_submission_query_budget(client: Client, edition) -> None:
     assert _submit_queries(client, edition) == BALLOT_SUBMIT_QUERIES
+
+
+@pytest.mark.postgres
+def test_submission_query_budget_on_postgresql(client: Client, edition) -> None:
+    """The same budget on PostgreSQL (run with DATABASE_URL set); the bench counts the wire."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs DATABASE_URL pointing at PostgreSQL")
+    assert _submit_queries(client, edition) == BALLOT_SUBMIT_QUERIES
