@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
@@ -226,7 +227,7 @@ def make_members(count: int, directory: Path) -> Path:
         key = uuid.uuid4().hex
         data = {
             SESSION_KEY: str(user.pk),
-            BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+            BACKEND_SESSION_KEY: settings.AUTHENTICATION_BACKENDS[0],  # as a sign-in stores it
             HASH_SESSION_KEY: user.get_session_auth_hash(),
         }
         sessions.append(Session(session_key=key, session_data=store.encode(data), expire_date=expires))
@@ -274,7 +275,9 @@ def _post_ballot(base: str, cookie: str, body: bytes) -> int:
             return response.status
     except urllib.error.HTTPError as error:
         # Stored: a redirect to the receipt page (a redirect to log in would be a failure).
-        return 302 if error.code == 302 and error.headers["Location"].endswith("/ballot/done/") else error.code
+        if error.code == 302 and not error.headers["Location"].endswith("/ballot/done/"):
+            return 401
+        return int(error.code)
 
 
 class Freshness(threading.Thread):
