@@ -1,5 +1,6 @@
 """Who is asking: the one access helper behind every member-only view, on the web and in the API."""
 
+from allauth.account.models import EmailAddress
 from django.core.exceptions import PermissionDenied
 
 from accounts.models import User
@@ -14,3 +15,15 @@ def member_of(user: object) -> User:
     if not isinstance(user, User):
         raise PermissionDenied
     return user
+
+
+def has_verified_email(user: User) -> bool:
+    """Whether the member has a verified e-mail address.
+
+    Free when the user came from the session (`accounts.backends.MemberBackend` reads it
+    with the user); otherwise one query. Never remembered: a later check sees a new address.
+    """
+    known = getattr(user, "has_verified_email", None)
+    if known is not None:
+        return bool(known)
+    return bool(EmailAddress.objects.filter(user=user, verified=True).exists())

@@ -6,13 +6,13 @@ staff members reviewing the same suggestion cannot both apply.
 
 from datetime import datetime
 
-from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from accounts.access import has_verified_email
 from accounts.models import User
 from awards.models import (
     Category,
@@ -38,7 +38,7 @@ def _check_member_may_nominate(member: User, category: Category, now: datetime) 
     edition = category.edition
     if not edition.is_nominating_at(now):
         raise NominationRefused(f"Nominations for {edition.name} are not open.")
-    if not EmailAddress.objects.filter(user=member, verified=True).exists():
+    if not has_verified_email(member):
         raise NominationRefused("Verify your e-mail address before you suggest nominees.")
 
 

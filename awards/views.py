@@ -1,4 +1,3 @@
-from allauth.account.decorators import verified_email_required
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -7,6 +6,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import member_of
+from accounts.decorators import verified_member_required
 from awards import nominations, selectors
 from awards.forms import NominationForm
 from awards.models import Nomination, Nominee
@@ -53,7 +53,7 @@ def category_detail(request: HttpRequest, edition_slug: str, category_slug: str)
     return render(request, "awards/category_detail.html", context)
 
 
-@verified_email_required
+@verified_member_required
 @require_http_methods(["GET", "POST"])
 def nominate(request: HttpRequest, edition_slug: str) -> HttpResponse:
     """Suggest a nominee while nominations are open; a duplicate points at what already exists."""
@@ -80,7 +80,7 @@ def nominate(request: HttpRequest, edition_slug: str) -> HttpResponse:
     return render(request, "awards/nominations/nominate.html", context, status=400 if form.errors else 200)
 
 
-@verified_email_required
+@verified_member_required
 @require_POST
 def support_nomination(request: HttpRequest, nomination_id: int) -> HttpResponse:
     nomination = get_object_or_404(

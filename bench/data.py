@@ -3,7 +3,9 @@
 Plurality: every ballot votes once, nominee drawn from the reference ETF shares.
 Approval: every ballot approves 1 to 3 of 10 nominees. Ranked (IRV or Schulze): every
 ballot ranks 1 to 5 of 10 nominees, drawn Plackett-Luce from skewed weights, so that the
-profile looks like a real vote (many repeated top orders, a long tail).
+profile looks like a real vote (many repeated top orders, a long tail); or, for the
+"uniform" profile, a uniformly random order, half of them truncated (80k+ distinct
+rankings in 100k ballots).
 """
 
 import io
@@ -105,8 +107,21 @@ def _plackett_luce(rng: random.Random, ids: list[int], weights: list[float], k: 
     return chosen
 
 
-def fill(edition: Edition, category: Category, ids: list[int], ballots: int, seed: int = 8) -> int:
-    """Store `ballots` ballots in the category (skipped when already there); return votes stored."""
+def _uniform_ranking(rng: random.Random, ids: list[int]) -> list[int]:
+    """A uniformly random order of every nominee; half the ballots stop early (1 to n-1 ranked)."""
+    order = rng.sample(ids, len(ids))
+    return order if rng.random() < 0.5 else order[: rng.randint(1, len(ids) - 1)]
+
+
+def fill(
+    edition: Edition, category: Category, ids: list[int], ballots: int, seed: int = 8, profile: str = "realistic"
+) -> int:
+    """Store `ballots` ballots in the category (skipped when already there); return votes stored.
+
+    `profile` for ranked categories: "realistic" (Plackett-Luce from skewed weights, few
+    distinct rankings) or "uniform" (uniformly random orders, half truncated: most
+    rankings distinct, the worst case for an engine that aggregates equal rankings).
+    """
     if stored_ballots(edition) == ballots:
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM voting_vote WHERE category_id = %s", [category.pk])
@@ -130,6 +145,8 @@ def fill(edition: Edition, category: Category, ids: list[int], ballots: int, see
                 picks, ranked = rng.choices(ids, weights=weights), False
             elif category.method == VotingMethod.APPROVAL:
                 picks, ranked = _plackett_luce(rng, ids, weights, rng.randint(1, 3)), False
+            elif profile == "uniform":
+                picks, ranked = _uniform_ranking(rng, ids), True
             else:
                 picks, ranked = _plackett_luce(rng, ids, weights, rng.randint(1, 5)), True
             for rank, nominee in enumerate(picks, start=1):

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
@@ -40,7 +41,7 @@ from django.utils import timezone
 from accounts.models import User
 from awards.models import Edition, VotingMethod
 from bench.models import Choice, Question
-from voting.models import Ballot, ResultsState
+from voting.models import Ballot, Receipt, ResultsState, Vote
 
 ROOT = Path(__file__).resolve().parent.parent
 WRK_DIR = Path(__file__).resolve().parent / "wrk"
@@ -185,7 +186,11 @@ def wrk(
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     errors = (int(non_2xx.group(1)) if non_2xx else 0) + (sum(map(int, socket_errors.groups())) if socket_errors else 0)
+    acknowledged = re.search(r"^acknowledged (\d+) refused (\d+)$", out, re.M)
+    if acknowledged:
+        errors += int(acknowledged.group(2))
     return {
+        "acknowledged": int(acknowledged.group(1)) if acknowledged else None,
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
         "p50": latency["50"],
         "p99": latency["99"],
@@ -222,7 +227,7 @@ def make_members(count: int, directory: Path) -> Path:
         key = uuid.uuid4().hex
         data = {
             SESSION_KEY: str(user.pk),
-            BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+            BACKEND_SESSION_KEY: settings.AUTHENTICATION_BACKENDS[0],  # as a sign-in stores it
             HASH_SESSION_KEY: user.get_session_auth_hash(),
         }
         sessions.append(Session(session_key=key, session_data=store.encode(data), expire_date=expires))
@@ -270,7 +275,9 @@ def _post_ballot(base: str, cookie: str, body: bytes) -> int:
             return response.status
     except urllib.error.HTTPError as error:
         # Stored: a redirect to the receipt page (a redirect to log in would be a failure).
-        return 302 if error.code == 302 and error.headers["Location"].endswith("/ballot/done/") else error.code
+        if error.code == 302 and not error.headers["Location"].endswith("/ballot/done/"):
+            return 401
+        return int(error.code)
 
 
 class Freshness(threading.Thread):
@@ -442,91 +449,302 @@ def _bucket(stack_text: str) -> str:
     return "other: " + frames[-1][:80]
 
 
+ROUNDS_BALLOT = 3
+
+
+class BareStack:
+    """The bare baseline app (bench/bare: no Podium code) under its own gunicorn, same worker count."""
+
+    def __init__(self, workers: int) -> None:
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.bare.settings"}
+        subprocess.run([sys.executable, "-m", "bench.bare.prepare"], cwd=ROOT, env=env, check=True)
+        self.log = open(tempfile.mkstemp(prefix="podium-bench-bare-", suffix=".log")[1], "w")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [
+                str(BIN / "gunicorn"),
+                "bench.bare.wsgi",
+                "--workers",
+                str(workers),
+                "--worker-class",
+                "sync",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--keep-alive",
+                "5",  # as gunicorn.conf.py
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+            stdout=self.log,
+            stderr=self.log,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{self.base}/hello/", timeout=2):
+                    return
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError("the bare gunicorn did not start")
+
+    def stop(self) -> None:
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+
+
+def _wrk_case(case: dict[str, Any], connections: int, seconds: int) -> dict[str, Any]:
+    return wrk(
+        case["url"],
+        connections=connections,
+        seconds=seconds,
+        script=case.get("script"),
+        args=case.get("args"),
+        header=case.get("header"),
+    )
+
+
+def ballot_rounds(
+    hello_url: str,
+    vote_case: dict[str, Any],
+    ballot_url: str,
+    members: list[Path],
+    body: Path,
+    conns: int,
+    seconds: int,
+) -> dict[str, Any]:
+    """Rounds of bare hello, bare tutorial vote, full ballot (fresh members each round); per-round ratios."""
+    hellos, votes, runs = [], [], []
+    for member_file in members:
+        hellos.append(wrk(hello_url, connections=conns, seconds=seconds))
+        votes.append(_wrk_case(vote_case, conns, seconds))
+        run = wrk(
+            ballot_url, connections=conns, seconds=seconds, script="ballot.lua", args=[str(member_file), str(body)]
+        )
+        run["stored"] = check_ballots(member_file, body)
+        runs.append(run)
+    return {
+        "rps": statistics.median(r["rps"] for r in runs),
+        "p50": statistics.median(r["p50"] for r in runs),
+        "p99": statistics.median(r["p99"] for r in runs),
+        "p99_max": max(r["p99"] for r in runs),
+        "requests": sum(r["requests"] for r in runs),
+        # Refused or failed responses, and any acknowledged ballot missing from the database.
+        "errors": sum(r["errors"] + max(0, r["acknowledged"] - r["stored"]) for r in runs),
+        "acknowledged": sum(r["acknowledged"] for r in runs),
+        "stored": sum(r["stored"] for r in runs),
+        "hello_rps": statistics.median(h["rps"] for h in hellos),
+        "vote_rps": statistics.median(v["rps"] for v in votes),
+        "ratio": statistics.median(r["rps"] / h["rps"] for r, h in zip(runs, hellos, strict=True)),
+        "vote_ratio": statistics.median(r["rps"] / v["rps"] for r, v in zip(runs, votes, strict=True)),
+    }
+
+
+def check_ballots(member_file: Path, body: Path) -> int:
+    """Every member of the file: either no ballot (not reached) or exactly the posted ballot with its receipt.
+
+    Returns how many are stored; the caller compares that with the acknowledged requests
+    (wrk counts every response that is not a redirect to the receipt page as an error).
+    """
+    edition = Edition.objects.get(slug=OPEN_EDITION)
+    expected = _expected_votes(body)
+    keys = [line.split("=", 1)[1] for line in member_file.read_text().split()]
+    voter_ids = {int(s.get_decoded()[SESSION_KEY]) for s in Session.objects.filter(session_key__in=keys)}
+    assert len(voter_ids) == len(keys), "a bench member lost their session"
+    ballots = {b.voter_id: b for b in Ballot.objects.filter(edition=edition, voter_id__in=voter_ids)}
+    votes: dict[int, set[tuple[int, int, int | None]]] = {}
+    for ballot_id, category, nominee, rank in Vote.objects.filter(ballot__in=ballots.values()).values_list(
+        "ballot_id", "category_id", "nominee_id", "rank"
+    ):
+        votes.setdefault(ballot_id, set()).add((category, nominee, rank))
+    receipts = set(
+        Receipt.objects.filter(ballot__in=ballots.values(), ballot_version=1).values_list("ballot_id", flat=True)
+    )
+    for voter, ballot in ballots.items():
+        assert ballot.version == 1, f"member {voter}: version {ballot.version}"
+        assert votes.get(ballot.pk) == expected, f"member {voter}: stored votes differ from the posted ballot"
+        assert ballot.pk in receipts, f"member {voter}: no receipt"
+    return len(ballots)
+
+
+def _expected_votes(body: Path) -> set[tuple[int, int, int | None]]:
+    expected: set[tuple[int, int, int | None]] = set()
+    for key, value in urllib.parse.parse_qsl(body.read_text()):
+        parts = key.split("-")
+        if parts[0] != "category":
+            continue
+        if len(parts) == 3:
+            expected.add((int(parts[1]), int(parts[2]), int(value)))
+        else:
+            expected.add((int(parts[1]), int(value), None))
+    return expected
+
+
 def main(quick: bool = False) -> dict[str, Any]:
     seconds = 3 if quick else 5
     workers = int(os.environ.get("WEB_CONCURRENCY", str(2 * (os.cpu_count() or 1) + 1)))
     prepare_data()
     print(
         f"== HTTP: gunicorn {workers} sync workers, DEBUG off, PostgreSQL, Redis cache; wrk 2 threads, 16 connections;"
-        f" each case alternated with hello {ROUNDS} times, {seconds} s per run ==",
+        f" each case alternated with the bare hello {ROUNDS} times, {seconds} s per run ==",
         flush=True,
     )
-    report: dict[str, Any] = {}
+    print(f"  load average before: {os.getloadavg()}", flush=True)
+    report: dict[str, Any] = {"load_before": os.getloadavg()}
     with tempfile.TemporaryDirectory(prefix="podium-bench-") as tmp:
         directory = Path(tmp)
-        cookies_path = make_members(9000, directory)
-        body_path = ballot_body(directory)
+        bare = BareStack(workers)
         stack = Stack(workers)
         try:
+            report["statements"] = wire_statements(workers, directory)
             base = stack.base
-            cookies = cookies_path.read_text().split()
-            body = body_path.read_bytes()
-            assert _post_ballot(base, cookies[0], body) == 302, "the demo ballot was not accepted"
             etags = {}
-            for path in (RESULTS, JSON):
+            for path in (RESULTS, JSON, "/", f"/editions/{OPEN_EDITION}/"):
                 with urllib.request.urlopen(f"{base}{path}", timeout=10) as response:  # warm the cache
                     etags[path] = response.headers["ETag"]
-            hello_url = f"{base}/bench/hello/"
+            hello_url = f"{bare.base}/hello/"
             wrk(hello_url, connections=16, seconds=3)  # warm every worker (imports, connections) first
-            cases = {
-                "one SELECT (bare view)": {"url": f"{base}/bench/select/"},
-                "one INSERT (bare view)": {"url": f"{base}/bench/insert/", "script": "post.lua"},
-                "tutorial poll vote, F('votes')+1": {
-                    "url": f"{base}/bench/polls/1/vote/",
-                    "script": "post.lua",
-                    "args": ["choice=1"],
-                },
+            wrk(f"{base}/bench/hello/", connections=16, seconds=3)
+            vote_case = {"url": f"{bare.base}/polls/1/vote/", "script": "post.lua", "args": ["choice=1"]}
+            cases: dict[str, dict[str, Any]] = {
+                "bare: one INSERT": {"url": f"{bare.base}/insert/", "script": "post.lua"},
+                "bare: tutorial vote, F('votes')+1": vote_case,
+                "Podium's stack: hello": {"url": f"{base}/bench/hello/"},
+                "/healthz": {"url": f"{base}/healthz"},
+                "home page, anonymous": {"url": f"{base}/"},
+                "edition page, anonymous": {"url": f"{base}/editions/{OPEN_EDITION}/"},
                 "results page, cache hit": {"url": f"{base}{RESULTS}"},
-                "category results page, cache hit": {"url": f"{base}{RESULTS}top-bitcoin-etfs-2024/"},
                 "results.json, cache hit": {"url": f"{base}{JSON}"},
                 "results page, conditional GET (304)": {
                     "url": f"{base}{RESULTS}",
                     "header": f"If-None-Match: {etags[RESULTS]}",
                 },
-                "results.json, conditional GET (304)": {
-                    "url": f"{base}{JSON}",
-                    "header": f"If-None-Match: {etags[JSON]}",
-                },
             }
+            for path, name in (("/", "home page"), (f"/editions/{OPEN_EDITION}/", "edition page")):
+                if etags.get(path):
+                    cases[f"{name}, conditional GET (304)"] = {
+                        "url": f"{base}{path}",
+                        "header": f"If-None-Match: {etags[path]}",
+                    }
             for name, case in cases.items():
                 report[name] = side_by_side(hello_url, case, seconds)
                 _print(name, report[name])
-            report["expiring"] = expiring_entries(base, 2 * seconds, None)
             stack.start_worker()
-            used = 1
+            body_path = ballot_body(directory)
             ballot_url = f"{base}/editions/{OPEN_EDITION}/ballot/submit/"
+            per_run = int(os.environ.get("BENCH_MEMBERS_PER_RUN", "4000"))
             for conns in (16, 64):
-                share = cookies[used : used + 3000]
-                used += len(share)
-                fresh = Freshness(base, share[-40:], body) if conns == 16 else None
-                member_file = directory / f"members-{conns}.txt"
-                member_file.write_text("\n".join(share[:-40]) + "\n")
-                hello = wrk(hello_url, connections=conns, seconds=2 * seconds)
-                if fresh:
-                    fresh.start()
-                result = wrk(
-                    ballot_url,
-                    connections=conns,
-                    seconds=2 * seconds,
-                    script="ballot.lua",
-                    args=[str(member_file), str(body_path)],
-                )
-                result.update(hello_rps=hello["rps"], ratio=result["rps"] / hello["rps"])
+                files = []
+                for n in range(ROUNDS_BALLOT):
+                    cookies = make_members(per_run, directory).read_text()
+                    member_file = directory / f"members-{conns}-{n}.txt"
+                    member_file.write_text(cookies)
+                    files.append(member_file)
                 name = f"ballot submission, {conns} clients"
-                report[name] = result
-                _print(name, result)
-                if fresh:
-                    fresh.stop.set()
-                    fresh.join(timeout=40)
-                    report["freshness"] = _freshness(fresh, stack)
-            profile_file = directory / "members-profile.txt"
-            profile_file.write_text("\n".join(cookies[used:]) + "\n")
+                report[name] = ballot_rounds(hello_url, vote_case, ballot_url, files, body_path, conns, seconds)
+                _print(name, report[name])
+                print(
+                    f"    stored and checked member by member: {report[name]['stored']} "
+                    f"(acknowledged {report[name]['acknowledged']}); {report[name]['vote_ratio']:.2f}x the bare tutorial vote "
+                    f"({report[name]['vote_rps']:.0f} req/s); worst round p99 {report[name]['p99_max']:.0f} ms",
+                    flush=True,
+                )
+            profile_file = make_members(per_run, directory)
             profile_ballots(stack, ballot_url, profile_file, body_path, 2 * seconds)
         finally:
             stack.stop()
+            bare.stop()
+    report["load_after"] = os.getloadavg()
+    print(f"  load average after: {report['load_after']}", flush=True)
     connection.close()
     print(json.dumps(report, default=str))
     return report
+
+
+PG_LOG = Path(os.environ.get("BENCH_PG_LOG", "/var/log/postgresql/postgresql-15-main.log"))
+
+
+def wire_statements(workers: int, directory: Path) -> dict[str, list[str]]:
+    """The statements PostgreSQL itself receives for a first ballot and for a change (its statement log).
+
+    `ALTER DATABASE ... SET log_statement = 'all'` applies to sessions opened afterwards, so a
+    one-worker gunicorn is started for the measurement and stopped before the load runs; no
+    server restart or reload. Each statement line of that worker's backend between two
+    marks is one statement on the wire (the health check, BEGIN and COMMIT included).
+    """
+    if not PG_LOG.exists():
+        print(f"  (no PostgreSQL log at {PG_LOG}: statements on the wire not counted)")
+        return {}
+    database = connection.settings_dict["NAME"]
+    with connection.cursor() as cursor:
+        cursor.execute(f"ALTER DATABASE \"{database}\" SET log_statement = 'all'")
+    probe = Stack(1)
+    result: dict[str, list[str]] = {}
+    try:
+        cookie = make_members(1, directory).read_text().strip()
+        body = ballot_body(directory).read_text()
+        page = f"/editions/{OPEN_EDITION}/ballot/"
+        _get(probe.base, page, cookie)  # the member opens the ballot page first (session now cached)
+        result["first ballot"] = _logged(database, lambda: _post_ballot(probe.base, cookie, body.encode()))
+        _get(probe.base, page, cookie)
+        change = _changed_body(body)
+        result["change"] = _logged(database, lambda: _post_ballot(probe.base, cookie, change.encode()))
+    finally:
+        probe.stop()
+        with connection.cursor() as cursor:
+            cursor.execute(f'ALTER DATABASE "{database}" RESET log_statement')
+    for name, statements in result.items():
+        print(f"  statements on the wire (PostgreSQL log), {name}: {len(statements)}", flush=True)
+        for statement in statements:
+            print(f"    {statement[:160]}", flush=True)
+    return result
+
+
+def _get(base: str, path: str, cookie: str) -> None:
+    request = urllib.request.Request(f"{base}{path}", headers={"Cookie": f"{cookie}; csrftoken={CSRF}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        response.read()
+
+
+def _changed_body(body: str) -> str:
+    """The same ballot at version 1 with the first plurality choice moved to another nominee."""
+    edition = Edition.objects.get(slug=OPEN_EDITION)
+    category = edition.categories.filter(method=VotingMethod.PLURALITY).order_by("order").first()
+    assert category is not None
+    nominees = list(category.nominees.filter(active=True).order_by("order").values_list("pk", flat=True))
+    fields = urllib.parse.parse_qsl(body)
+    changed = [
+        (k, str(nominees[1]) if k == f"category-{category.pk}" else ("1" if k == "version" else v)) for k, v in fields
+    ]
+    return urllib.parse.urlencode(changed)
+
+
+def _logged(database: str, action: Any) -> list[str]:
+    time.sleep(0.5)
+    start = PG_LOG.stat().st_size
+    status = action()
+    assert status == 302, f"the probe ballot was not stored ({status})"
+    time.sleep(1.0)  # the log is written by the backend as it goes; give it a moment
+    with PG_LOG.open("rb") as log:
+        log.seek(start)
+        text = log.read().decode(errors="replace")
+    statements: list[str] = []
+    marker = f"@{database} LOG:  "
+    for line in text.splitlines():
+        if marker in line:
+            message = line.split(marker, 1)[1]
+            if message.startswith(("statement: ", "execute ")):
+                statements.append(message.split(": ", 1)[1])
+                continue
+        elif line.startswith("\t") and statements:
+            statements[-1] += " " + line.strip()
+    return statements
 
 
 def _freshness(fresh: "Freshness", stack: "Stack") -> dict[str, Any]:

@@ -122,10 +122,11 @@ def _votelib_schulze(profile: RankedProfile) -> int:
     return Schulze().evaluate(pairs)[0]
 
 
-def ranked_tally(method: str, ballots: int, report: list[dict[str, Any]]) -> None:
-    edition, category, ids = data.make_edition(f"bench-{method}-{ballots}", method)
+def ranked_tally(method: str, ballots: int, report: list[dict[str, Any]], shape: str = "realistic") -> None:
+    suffix = "" if shape == "realistic" else f"-{shape}"
+    edition, category, ids = data.make_edition(f"bench-{method}-{ballots}{suffix}", method)
     started = time.perf_counter()
-    votes = data.fill(edition, category, ids, ballots, seed=11)
+    votes = data.fill(edition, category, ids, ballots, seed=11, profile=shape)
     print(
         f"  data: {ballots:,} ranked ballots, {votes:,} rank rows ready in {time.perf_counter() - started:.1f} s",
         flush=True,
@@ -140,7 +141,7 @@ def ranked_tally(method: str, ballots: int, report: list[dict[str, Any]]) -> Non
     assert winner == their_winner, f"{method}: Podium elected {winner}, votelib {their_winner}"
     e2e_t = statistics.median(timed(lambda: tally_edition(edition))[0] for _ in range(3))
     traced, rss = peak_memory(lambda: tally_edition(edition))
-    label = f"{method.upper()} {ballots:,} ballots"
+    label = f"{method.upper()} {ballots:,} ballots, {shape} profile"
     print(
         f"  {label} ({len(profile):,} distinct rankings): Podium engine {ours_t * 1000:.1f} ms vs votelib "
         f"{lib_t * 1000:.1f} ms on the same profile -> votelib/Podium {lib_t / ours_t:.1f}x, same winner {winner}; "
@@ -163,8 +164,14 @@ def ranked_tally(method: str, ballots: int, report: list[dict[str, Any]]) -> Non
     )
 
 
-def main(large: bool = False) -> list[dict[str, Any]]:
+def main(large: bool = False, ranked_only: bool = False) -> list[dict[str, Any]]:
     report: list[dict[str, Any]] = []
+    if ranked_only:
+        print("== recompute: IRV and Schulze against votelib, 100k ballots, 10 nominees ==", flush=True)
+        for shape in ("realistic", "uniform"):
+            ranked_tally(VotingMethod.IRV, 100_000, report, shape)
+            ranked_tally(VotingMethod.SCHULZE, 100_000, report, shape)
+        return report
     print("== recompute: plurality and approval against a raw SQL GROUP BY ==", flush=True)
     counted_tally(VotingMethod.PLURALITY, 1_000_000, "plurality 1M votes", report)
     counted_tally(VotingMethod.APPROVAL, 500_000, "approval ~1M votes", report)
@@ -174,4 +181,6 @@ def main(large: bool = False) -> list[dict[str, Any]]:
     for ballots in (100_000, 1_000_000):
         ranked_tally(VotingMethod.IRV, ballots, report)
         ranked_tally(VotingMethod.SCHULZE, ballots, report)
+    ranked_tally(VotingMethod.IRV, 100_000, report, "uniform")
+    ranked_tally(VotingMethod.SCHULZE, 100_000, report, "uniform")
     return report

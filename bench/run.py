@@ -1,7 +1,8 @@
-"""`python -m bench.run [recompute] [http] [freshness] [imports] [--large] [--quick]`: run benchmarks, print figures and ratios.
+"""`python -m bench.run [recompute] [ranked] [http] [freshness] [imports] [--large] [--quick]`: run benchmarks, print figures and ratios.
 
-Uses PostgreSQL (DATABASE_URL, default the `podium_bench` database, created if missing)
-and Redis (REDIS_URL, default redis://127.0.0.1:6379/3). Never part of the test suite.
+Uses PostgreSQL (DATABASE_URL, default the `podium_bench` database, created if missing),
+Redis (REDIS_URL, default redis://127.0.0.1:6379/3) and a Redis broker for the Celery worker
+(BENCH_BROKER_URL, default redis://127.0.0.1:6379/4). Never part of the test suite.
 """
 
 import argparse
@@ -9,6 +10,7 @@ import os
 import platform
 import subprocess
 import sys
+import urllib.parse
 
 
 def machine_facts() -> None:
@@ -39,7 +41,8 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
     # One key for this process and the servers it starts: it signs the members' sessions.
     os.environ.setdefault("SECRET_KEY", "bench-only-" + "k" * 60)
-    subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", "podium_bench"], capture_output=True, check=False)
+    database = urllib.parse.urlparse(os.environ["DATABASE_URL"]).path.lstrip("/")
+    subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", database], capture_output=True, check=False)
     import django
 
     django.setup()
@@ -51,6 +54,10 @@ def main() -> None:
         from bench import recompute
 
         recompute.main(large=args.large)
+    if "ranked" in args.suites:
+        from bench import recompute
+
+        recompute.main(ranked_only=True)
     if "http" in args.suites:
         from bench import http
 

@@ -194,8 +194,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- Accounts (django-allauth) -----------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.MemberBackend",  # ModelBackend whose session user carries its verified-address state
     "allauth.account.auth_backends.AuthenticationBackend",
+    # Still listed so that sessions signed in before MemberBackend existed stay signed in.
+    "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

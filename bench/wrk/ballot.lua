@@ -38,3 +38,25 @@ function request()
   }
   return wrk.format("POST", nil, headers, body)
 end
+
+-- Acknowledged: a redirect to the receipt page; anything else (a redirect to log in included) is not.
+acknowledged = 0
+refused = 0
+
+function response(status, headers, body)
+  local location = headers["Location"] or ""
+  if status == 302 and location:sub(-#"/ballot/done/") == "/ballot/done/" then
+    acknowledged = acknowledged + 1
+  else
+    refused = refused + 1
+  end
+end
+
+function done(summary, latency, requests)
+  local ok, bad = 0, 0
+  for _, thread in ipairs(threads) do
+    ok = ok + thread:get("acknowledged")
+    bad = bad + thread:get("refused")
+  end
+  io.write(string.format("acknowledged %d refused %d\n", ok, bad))
+end

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -117,6 +118,30 @@ def test_recompute_is_queued_without_a_countdown(edition, monkeypatch, django_ca
     with django_capture_on_commit_callbacks(execute=True):
         request_recompute(edition.pk)
     assert sent == [{"args": [edition.pk], "retry": False}]
+
+
+def test_an_edition_already_flagged_costs_no_query(edition, django_assert_num_queries) -> None:
+    assert mark_stale(edition.pk) is True
+    with django_assert_num_queries(0):
+        assert mark_stale(edition.pk) is False
+    assert ResultsState.objects.get(edition=edition).stale_since is not None
+
+
+def test_a_claimed_request_is_flagged_again_by_the_next_ballot(edition) -> None:
+    assert mark_stale(edition.pk) is True
+    recompute_edition(edition.pk)
+    assert ResultsState.objects.get(edition=edition).stale_since is None
+    assert mark_stale(edition.pk) is True  # the hint went with the claim
+
+
+def test_without_the_hint_the_flag_decides(edition) -> None:
+    """A lost cache entry (Redis flushed or down) never skips a recompute: the database flag decides."""
+    assert mark_stale(edition.pk) is True
+    cache.clear()
+    assert mark_stale(edition.pk) is False  # already flagged in the database: no second recompute
+    ResultsState.objects.filter(edition=edition).update(stale_since=None)
+    cache.clear()
+    assert mark_stale(edition.pk) is True
 
 
 def test_sweep_finds_open_stale_and_lagging_editions(edition) -> None:

@@ -11,10 +11,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from allauth.account.models import EmailAddress
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from accounts.access import has_verified_email
 from accounts.models import User
 from awards.models import RANKED_METHODS, Category, Edition, VotingMethod
 
@@ -72,7 +72,7 @@ def eligibility_problem(voter: User, edition: Edition, now: datetime) -> BallotR
     A verified e-mail address is always required; the edition may also ask for a minimum
     account age at voting time and an e-mail domain from its allow-list.
     """
-    if not EmailAddress.objects.filter(user=voter, verified=True).exists():
+    if not has_verified_email(voter):
         return BallotRejected.general(BallotRejected.NOT_ELIGIBLE, "Verify your e-mail address before you vote.")
     if not edition.account_old_enough_at(voter.date_joined, now):
         eligible_on = voter.date_joined + timedelta(days=edition.min_account_age_days)

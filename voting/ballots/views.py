@@ -6,7 +6,6 @@ Each step is its own view; the edition's rules decide what is valid (`voting.bal
 
 from dataclasses import dataclass, replace
 
-from allauth.account.decorators import verified_email_required
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -15,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import member_of
+from accounts.decorators import verified_member_required
 from accounts.models import User
 from accounts.ratelimit import within_rate_limit
 from awards.models import Edition
@@ -51,7 +51,7 @@ def _load(request: HttpRequest, edition_slug: str) -> _Ballot:
     return _Ballot(member, edition, page, form, closed)
 
 
-@verified_email_required
+@verified_member_required
 @require_http_methods(["GET", "POST"])
 def ballot(request: HttpRequest, edition_slug: str) -> HttpResponse:
     """Step 1, choosing; posting the choices moves on to the review (nothing is stored yet)."""
@@ -61,7 +61,7 @@ def ballot(request: HttpRequest, edition_slug: str) -> HttpResponse:
     return _review_page(request, current)
 
 
-@verified_email_required
+@verified_member_required
 @require_POST
 def ballot_edit(request: HttpRequest, edition_slug: str) -> HttpResponse:
     """Back from the review to step 1, with the choices under review filled in."""
@@ -69,7 +69,7 @@ def ballot_edit(request: HttpRequest, edition_slug: str) -> HttpResponse:
     return _ballot_page(request, current, status=200 if current.form.is_valid() else 400)
 
 
-@verified_email_required
+@verified_member_required
 @require_POST
 def ballot_submit(request: HttpRequest, edition_slug: str) -> HttpResponse:
     """Step 3: store the reviewed ballot, or show step 1 again with what stands in the way."""

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Count, F, Max, Q, QuerySet
 from django.utils import timezone
@@ -38,12 +39,26 @@ from voting.tally import (
 logger = logging.getLogger(__name__)
 
 
+STALE_HINT_SECONDS = 30
+
+
+def _stale_hint(edition_id: int) -> str:
+    return f"podium:results:stale-hint:{edition_id}"
+
+
 def mark_stale(edition_id: int) -> bool:
     """Flag the edition's results as stale. True if this call flagged it (a recompute is due).
 
     A conditional update: of a burst of ballot changes, only the first flags the edition,
-    so only the first asks for a recompute.
+    so only the first asks for a recompute. In front of it, a cache hint (SET NX) that the
+    edition was flagged a moment ago makes the rest of the burst cost no query at all.
+    `recompute_edition` drops the hint before and after it claims the request, so a hint
+    never outlives the flag it stands for by more than that claim; if it ever did, the
+    periodic sweep (voting open, or ballots newer than the release) still recomputes.
+    An unreachable cache answers "not known" (None), never "already flagged".
     """
+    if cache.add(_stale_hint(edition_id), 1, timeout=STALE_HINT_SECONDS) is False:
+        return False
     ResultsState.objects.get_or_create(edition_id=edition_id)
     flagged = ResultsState.objects.filter(edition_id=edition_id, stale_since__isnull=True).update(
         stale_since=timezone.now()
@@ -196,7 +211,9 @@ def recompute_edition(edition_id: int) -> ResultsRelease | None:
     if edition is None:
         return None
     state, _ = ResultsState.objects.get_or_create(edition=edition)
+    cache.delete(_stale_hint(edition_id))
     ResultsState.objects.filter(edition=edition).update(stale_since=None)  # claim before reading
+    cache.delete(_stale_hint(edition_id))  # a hint set while claiming must not outlive the claim
     observe_queue_lag(state.stale_since)
     with RECOMPUTE_SECONDS.time():
         return _recompute(edition)
