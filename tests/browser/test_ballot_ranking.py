@@ -8,6 +8,7 @@ import pytest
 from django.core import mail
 
 from awards.models import VotingMethod
+from tests.browser.axe import axe_violations
 from tests.browser.conftest import screenshot
 from tests.factories import PASSWORD, CategoryFactory, EditionFactory, NomineeFactory, UserFactory
 from voting.ballots.selectors import selections_of
@@ -15,7 +16,6 @@ from voting.models import Ballot
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 MEDIA = [("Bankless", "Bankless Newsletter", "BANK"), ("The Defiant", "The Defiant Daily", ""), ("Decrypt", "", "")]
 
@@ -53,12 +53,7 @@ def _log_in(page, live_server, url: str) -> object:
 
 
 def _no_serious_violations(page) -> None:
-    # The site's CSP (script-src 'self') refuses an injected <script> tag, as it should;
-    # DevTools evaluation is not subject to it.
-    page.evaluate(AXE.read_text())
-    found = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
-    serious = [(v["id"], [n["target"] for n in v["nodes"]]) for v in found if v["impact"] in ("critical", "serious")]
-    assert serious == []
+    assert axe_violations(page, impacts=("critical", "serious")) == []
 
 
 def _ranked(page) -> list[str]:
