@@ -16,8 +16,9 @@ from django.utils.html import format_html_join
 
 from accounts.access import member_of
 from awards.forms import ReasonForm
-from awards.models import Edition, Nomination
+from awards.models import Category, Edition, Nomination
 from voting.models import Ballot, BallotAudit, EditionAudit, Vote
+from voting.staff.category_admin import CategoryResultsAdmin
 from voting.staff.edition_admin import EditionOperationsAdmin
 from voting.staff.forms import ClusterReviewForm
 from voting.staff.fraud import suspicious_clusters, with_disposable_flag, with_signals
@@ -288,5 +289,7 @@ class EditionAuditAdmin(ReadOnlyAdmin):
 # telling members the outcome of a review is voting's side of the nomination admin.
 admin.site.unregister(Edition)
 admin.site.register(Edition, EditionOperationsAdmin)
+admin.site.unregister(Category)
+admin.site.register(Category, CategoryResultsAdmin)
 admin.site.unregister(Nomination)
 admin.site.register(Nomination, NominationReviewAdmin)

@@ -1,13 +1,14 @@
 """Hidden means hidden at once: no cached copy outlives a visibility or slug change."""
 
 import pytest
+from django.contrib.admin import site
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from awards.models import Edition
+from awards.models import Category, Edition
 from tests.admin_forms import change_form_data
 from tests.factories import StaffFactory
 from voting.results.cache import cached_page_key
@@ -144,3 +145,18 @@ def test_a_live_copy_is_never_served_once_voting_has_closed(client: Client, warm
     with CaptureQueriesContext(connection) as queries:
         client.get(live)
     assert len(queries) > 0  # rendered again, in the words of the new moment
+
+
+def test_a_category_slug_change_in_the_category_admin_hides_the_old_copies(
+    client: Client, warmed, django_capture_on_commit_callbacks, rf
+) -> None:
+    category = Edition.objects.get(slug=EDITION).categories.get(slug=ETF)
+    category.slug = "bitcoin-etfs-renamed"
+    request = rf.post("/admin/awards/category/")
+    request.user = StaffFactory(is_superuser=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        site._registry[Category].save_model(request, category, form=None, change=True)
+    for name in ("category", "embed", "category image"):
+        assert client.get(PROBES[name]).status_code == 404, name
+    renamed = client.get(f"/editions/{EDITION}/results/bitcoin-etfs-renamed/")
+    assert renamed.status_code == 200 and b"BlackRock" in renamed.content
