@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -317,6 +318,9 @@ def validate_visible_name(name: str) -> None:
     refuse_invisible_characters(name, what="The name")
 
 
+BALLOT_FILE_SEPARATORS = (";", ">")
+
+
 class Nominee(models.Model):
     category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="nominees")
     name = models.CharField(max_length=120, validators=[validate_visible_name])
@@ -360,6 +364,16 @@ class Nominee(models.Model):
             name = self.image.name or "image"
             self.thumbnail.save(name, make_thumbnail(self.image, name), save=False)
         super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        # A ballot file names nominees with ";" between approvals and ">" between ranks
+        # (README, "Importing ballots"): a name holding either could never be named there.
+        found = sorted({mark for mark in BALLOT_FILE_SEPARATORS if mark in self.name})
+        if found:
+            marks = " or ".join(f"“{mark}”" for mark in found)
+            raise ValidationError(
+                {"name": f"A nominee's name cannot contain {marks}: ballot files use it between names."}
+            )
 
     @property
     def monogram(self) -> str:

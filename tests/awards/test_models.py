@@ -1,6 +1,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from awards.models import Category, Edition, Nominee, Phase, ResultsVisibility, VotingMethod
@@ -148,3 +149,13 @@ def test_nominee_names_unique_in_category_ignoring_case() -> None:
 
 def test_ranked_methods_are_ranked() -> None:
     assert [CategoryFactory.build(method=m).is_ranked for m in VotingMethod.values] == [False, False, True, True, True]
+
+
+@pytest.mark.parametrize(("name", "marks"), [("Black;Rock", "“;”"), ("A > B", "“>”"), ("x;y>z", "“;” or “>”")])
+def test_a_nominee_name_that_a_ballot_file_could_not_name_is_refused(name: str, marks: str) -> None:
+    nominee = NomineeFactory.build(category=CategoryFactory(), name=name)
+    with pytest.raises(ValidationError) as refused:
+        nominee.full_clean()
+    assert refused.value.message_dict["name"] == [
+        f"A nominee's name cannot contain {marks}: ballot files use it between names."
+    ]
