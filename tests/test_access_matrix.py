@@ -195,7 +195,7 @@ MATRIX: list[tuple[str, Expect]] = [
     (f"/api/v1/editions/{PUBLISHED}/categories/{ETF}/export/results.json", EVERYONE_200),
     (
         f"/api/v1/editions/{PUBLISHED}/export/ballots.json",
-        {**_staff_only(200, 403), "anonymous": 401},
+        {**_staff_only(200, 403), "anonymous": 401, "curator": 403},  # moderators' permission
     ),
     ("/api/v1/receipts/check", dict.fromkeys(ROLES, 405)),
     (f"/api/v1/editions/{OPEN}/ballot", {**dict.fromkeys(ROLES, 200), "anonymous": 401}),

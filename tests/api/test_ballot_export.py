@@ -5,6 +5,7 @@ from collections import Counter
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import Group
 from django.test import Client
 
 from accounts.models import User
@@ -79,11 +80,17 @@ def test_export_reveals_no_identity_and_hashes_receipts(client: Client, edition,
     assert Receipt.objects.count() == Ballot.objects.count() == 1
 
 
-def test_export_is_staff_only(client: Client, edition, bearer) -> None:
+def test_export_is_for_moderators_only(client: Client, edition, bearer) -> None:
     anonymous = client.get(EXPORT.format("open-awards"))
     assert anonymous.status_code == 401
     member = client.get(EXPORT.format("open-awards"), **bearer(UserFactory()))
-    assert member.status_code == 403 and error(member)["code"] == "staff_only"
+    assert member.status_code == 403 and error(member)["code"] == "moderators_only"
+    curator = UserFactory(is_staff=True)
+    curator.groups.set(Group.objects.filter(name="curator"))
+    assert client.get(EXPORT.format("open-awards"), **bearer(curator)).status_code == 403
+    moderator = UserFactory(is_staff=True)
+    moderator.groups.set(Group.objects.filter(name="moderator"))
+    assert client.get(EXPORT.format("open-awards"), **bearer(moderator)).status_code == 200
     EditionFactory(slug="draft", is_public=False)
     assert client.get(EXPORT.format("draft"), **bearer(UserFactory())).status_code == 403  # existence not revealed
     assert client.get(EXPORT.format("draft"), **bearer(StaffFactory())).status_code == 200

@@ -1,5 +1,7 @@
 """Fraud signals computed by the database, on crafted ballots, and the suspicious-clusters view."""
 
+import hashlib
+import json
 from datetime import timedelta
 from urllib.parse import quote
 
@@ -251,3 +253,11 @@ def test_signal_filter_in_the_ballot_list(edition, client: Client) -> None:
     response = client.get(reverse("admin:voting_ballot_changelist"), {"signal": "disposable"})
     assert [b.pk for b in response.context["cl"].result_list] == [disposable.pk]
     assert b"mailinator.com (disposable)" in response.content
+
+
+def test_the_content_digest_is_keyed_so_the_export_cannot_be_matched_to_it() -> None:
+    """Staff see the digest; the anonymised export shows the choices: unkeyed, one would give the other."""
+    choices = {1: [5, 4], 2: [7]}
+    canonical = json.dumps({"1": [4, 5], "2": [7]}, separators=(",", ":"))
+    assert content_digest(choices, ranked=set()) != hashlib.sha256(canonical.encode()).hexdigest()
+    assert content_digest(choices, ranked=set()) == content_digest({2: [7], 1: [4, 5]}, ranked=set())

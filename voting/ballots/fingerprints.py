@@ -3,10 +3,13 @@
 Written by `submit_ballot` (and `import_ballots`), read by `voting.staff.fraud`.
 """
 
-import hashlib
 import ipaddress
 import json
 from collections.abc import Collection, Mapping, Sequence
+
+from django.utils.crypto import salted_hmac
+
+DIGEST_SALT = "podium.ballot-content-digest"
 
 
 def network_block(client_ip: str | None) -> str:
@@ -24,12 +27,14 @@ def network_block(client_ip: str | None) -> str:
 
 
 def content_digest(selections: Mapping[int, Sequence[int]], ranked: Collection[int]) -> str:
-    """A hash of a ballot's choices: equal for two ballots exactly when their choices are equal.
+    """A keyed hash of a ballot's choices: equal for two ballots exactly when their choices are equal.
 
-    Order counts only in the `ranked` categories; elsewhere the chosen ids are sorted.
+    Order counts only in the `ranked` categories; elsewhere the chosen ids are sorted. Keyed
+    with the server's secret (HMAC), so that nobody, staff included, can recompute it from the
+    choices in the anonymised ballot export and link a voter to their ballot.
     """
     canonical = json.dumps(
         {str(k): list(v) if k in ranked else sorted(v) for k, v in sorted(selections.items()) if v},
         separators=(",", ":"),
     )
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return salted_hmac(DIGEST_SALT, canonical, algorithm="sha256").hexdigest()

@@ -322,7 +322,7 @@ def export_ballots(request: HttpRequest, edition_slug: str) -> HttpResponse:
     own ballot by hashing their receipt code.
     """
     user = request.auth  # type: ignore[attr-defined]
-    if not (isinstance(user, User) and user.is_staff):
-        raise ApiError(403, "staff_only", "Only staff may export ballots.")
+    if not (isinstance(user, User) and user.is_staff and user.has_perm("voting.moderate_ballot")):
+        raise ApiError(403, "moderators_only", "Only moderators may export ballots.")
     edition = get_edition_for(user, edition_slug)
     return _json_download(f"{edition.slug}-ballots.json", anonymised_ballots(edition))
