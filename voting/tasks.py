@@ -10,6 +10,7 @@ periodic sweeps enqueue the work once the broker is back.
 import logging
 import time
 from smtplib import SMTPException
+from typing import Any
 
 from celery import Task, shared_task
 from django.conf import settings
@@ -78,6 +79,17 @@ def _enqueue(task: Task, *args: object, **options: object) -> None:
         logger.exception("could not enqueue %s %s; a periodic sweep will retry", task.name, list(args))
 
 
+# E-mail tasks retry an SMTP or network error with a growing delay; what was sent is recorded,
+# so a retry sends only what is still unsent.
+EMAIL_RETRIES: dict[str, Any] = {
+    "acks_late": True,
+    "autoretry_for": (SMTPException, OSError),
+    "retry_backoff": 30,
+    "retry_backoff_max": 3600,
+    "max_retries": 8,
+}
+
+
 @shared_task(name="voting.recompute_edition", bind=True, acks_late=True, reject_on_worker_lost=True)
 def recompute_edition_task(self: Task, edition_id: int) -> int | None:
     """Wait until the edition's coalescing window (from its stale flag) is over, then recompute.
@@ -109,38 +121,17 @@ def plan_announcement_task(edition_id: int, kind: str) -> int:
     return len(batches)
 
 
-@shared_task(
-    name="voting.send_announcement_batch",
-    acks_late=True,
-    autoretry_for=(SMTPException, OSError),
-    retry_backoff=30,
-    retry_backoff_max=3600,
-    max_retries=8,
-)
+@shared_task(name="voting.send_announcement_batch", **EMAIL_RETRIES)
 def send_announcement_batch_task(edition_id: int, kind: str, member_ids: list[int]) -> int:
     return announcements.send_batch(edition_id, kind, member_ids)
 
 
-@shared_task(
-    name="voting.send_receipt",
-    acks_late=True,
-    autoretry_for=(SMTPException, OSError),
-    retry_backoff=30,
-    retry_backoff_max=3600,
-    max_retries=8,
-)
+@shared_task(name="voting.send_receipt", **EMAIL_RETRIES)
 def send_receipt_task(receipt_id: int) -> bool:
     return ballot_notices.send_receipt(receipt_id)
 
 
-@shared_task(
-    name="voting.send_status_notices",
-    acks_late=True,
-    autoretry_for=(SMTPException, OSError),
-    retry_backoff=30,
-    retry_backoff_max=3600,
-    max_retries=8,
-)
+@shared_task(name="voting.send_status_notices", **EMAIL_RETRIES)
 def send_status_notices_task(audit_ids: list[int]) -> int:
     return ballot_notices.send_status_notices(audit_ids)
 
