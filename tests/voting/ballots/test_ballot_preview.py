@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from awards.models import Edition
 from tests.factories import StaffFactory, UserFactory
+from tests.voting.ballots.test_ballot_views import _post_data
 from tests.voting.conftest import category
-from tests.voting.test_ballot_views import _post_data
 from voting.models import Ballot
 
 pytestmark = pytest.mark.django_db
