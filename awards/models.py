@@ -124,6 +124,12 @@ class Edition(models.Model):
     results_message = models.TextField(
         "message when results are out", blank=True, help_text=MESSAGE_HELP.format(email="“results are out”")
     )
+    curation_version = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text="Moved by every write to the edition, its categories or its nominees (awards.curation): "
+        "copies of what they say are cached under it.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects: ClassVar[EditionQuerySet] = EditionQuerySet.as_manager()  # type: ignore[assignment]

@@ -19,6 +19,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.text import slugify
 
+from awards.curation import bump_curation
 from awards.edition_file import CategorySpec, EditionSpec, NomineeSpec, Spec, validate_document
 from awards.models import Category, Edition, Nominee, fold_name
 
@@ -191,6 +192,7 @@ def import_nominees_csv(*, category: Category, text: str) -> NomineeImport:
         plan = plan_nominees_csv(category=locked, text=text)
         Nominee.objects.bulk_create(plan.created, batch_size=1000)
         Nominee.objects.bulk_update(plan.updated, fields=_UPDATED_FIELDS, batch_size=1000)
+        bump_curation(locked.edition_id)  # bulk writes send no signals
     return plan
 
 

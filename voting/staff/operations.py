@@ -16,6 +16,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.models import User
+from awards.curation import bump_curation
 from awards.models import Category, Edition, Nominee
 from voting import tasks
 from voting.models import AnnouncementDelivery, AnnouncementKind, Ballot, BallotStatus, EditionAction
@@ -178,6 +179,7 @@ def duplicate_edition(
                     Nominee(category=new, **{f: getattr(n, f) for f in COPIED_NOMINEE_FIELDS})
                     for n in category.nominees.all()
                 )
+        bump_curation(copy_.pk)  # the nominees' bulk insert sends no signals
         before = {"copied_from": source.pk, "copied_from_name": source.name, "with_nominees": with_nominees}
         audit(copy_, EditionAction.DUPLICATE, by, before, timezone.now())
     return copy_
