@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from awards.models import Nominee
 from tests.factories import UserFactory
+from tests.fuzzing import examples
 from tests.voting.conftest import category, nominee_ids
 from voting.ballots.selectors import selections_of
 from voting.models import Ballot, Receipt, Vote
@@ -81,7 +82,7 @@ def test_hostile_ballot_payloads_never_5xx_and_never_half_save(edition, bearer, 
     edition_before = _edition_state(edition)
     answered: Counter[int] = Counter()
 
-    @hypothesis_settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @hypothesis_settings(max_examples=examples(80), deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(data=st.data())
     def send(data) -> None:
         voter = UserFactory()

@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from accounts.services import create_api_token
 from config.api import api
 from tests.factories import StaffFactory, UserFactory
+from tests.fuzzing import examples
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +30,7 @@ OPERATIONS = [
     for method in item
 ]
 DEMO_SLUGS = {"edition_slug": "moon-awards-2025", "category_slug": "top-ethereum-etfs-2025"}
-EXAMPLES = 20
+EXAMPLES = examples(20)  # per operation
 STAFF_ONLY = {"GET /api/v1/editions/{edition_slug}/export/ballots.json"}  # fuzzed with a staff token
 # A schema-valid ballot may still break a voting rule (a nominee of another category, two
 # choices in a plurality category): the 400 with the rule's message is the right answer,

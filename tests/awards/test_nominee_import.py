@@ -1,7 +1,5 @@
 """Nominee CSV import in the admin: forgiving headers, separators and links; preview, then confirm."""
 
-import time
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -125,21 +123,24 @@ def _rows(count: int) -> str:
     return "name;ticker;website\n" + "".join(f"Nominee {n};N{n % 1000};example.com/{n}\n" for n in range(count))
 
 
-def test_checking_a_file_costs_the_same_queries_for_2_rows_or_20_000(category: Category) -> None:
+def test_checking_a_file_costs_the_same_queries_for_2_rows_or_3_000(category: Category) -> None:
     with CaptureQueriesContext(connection) as two:
         assert len(plan_nominees_csv(category=category, text=_rows(2)).created) == 2
     with CaptureQueriesContext(connection) as many:
-        assert len(plan_nominees_csv(category=category, text=_rows(20_000)).created) == 20_000
+        assert len(plan_nominees_csv(category=category, text=_rows(3_000)).created) == 3_000
     assert len(many) == len(two) == 1  # one read of the category's nominees, then all in memory
 
 
-def test_twenty_thousand_rows_import_well_inside_the_request_timeout(category: Category) -> None:
-    started = time.monotonic()
-    done = import_nominees_csv(category=category, text=_rows(20_000))
-    elapsed = time.monotonic() - started
-    assert (len(done.created), Nominee.objects.count()) == (20_000, 20_001)
-    # About 4 s on an idle laptop; the bound leaves room for a loaded CI machine, under gunicorn's 30 s.
-    assert elapsed < 25, f"{elapsed:.1f} s"
+def test_an_import_writes_in_batches_not_row_by_row(category: Category) -> None:
+    """The statements grow with batches of 1,000 rows, never per row (the cap's 20,000 rows is timed in bench/)."""
+    with CaptureQueriesContext(connection) as two:
+        import_nominees_csv(category=category, text=_rows(2))
+    Nominee.objects.exclude(name="Existing").delete()
+    with CaptureQueriesContext(connection) as many:
+        done = import_nominees_csv(category=category, text=_rows(3_000))
+    assert (len(done.created), Nominee.objects.count()) == (3_000, 3_001)
+    # Row by row would be over 3,000 statements; batches are as large as the driver's parameters allow.
+    assert len(two) < len(many) < 60, len(many)
 
 
 def test_a_name_already_taken_by_the_database_rejects_the_whole_file(category: Category) -> None:

@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.factories import UserFactory
+from tests.fuzzing import examples
 from tests.voting.conftest import category, nominee_ids
 from voting.ballots.selectors import selections_of
 from voting.models import Ballot, Receipt, Vote
@@ -63,7 +64,9 @@ def member_client(edition) -> tuple[Client, object]:
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+    max_examples=examples(60),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(data=st.data())
 def test_adversarial_ballot_posts_never_500_and_never_half_save(edition, member_client, data) -> None:

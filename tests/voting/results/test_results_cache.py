@@ -2,7 +2,6 @@
 
 import pytest
 from django.contrib.admin import site
-from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -30,9 +29,8 @@ PROBES = {
 
 
 @pytest.fixture
-def warmed(client: Client) -> dict[str, bytes]:
+def warmed(demo: None, client: Client) -> dict[str, bytes]:
     """The published demo edition, every results URL fetched once by a visitor (so cached)."""
-    call_command("load_demo", verbosity=0)
     copies = {}
     for name, url in PROBES.items():
         response = client.get(url)

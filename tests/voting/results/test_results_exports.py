@@ -67,10 +67,9 @@ def test_only_text_is_escaped_never_a_number() -> None:
     assert csv_cell("") == ""
 
 
-def test_every_export_document_keeps_to_the_documented_schema(client: Client) -> None:
+def test_every_export_document_keeps_to_the_documented_schema(demo: None, client: Client) -> None:
     from voting.results.api import DocumentCategoryOut, DocumentStandingOut, ResultsDocumentOut
 
-    call_command("load_demo", verbosity=0)
     for slug in ("moon-awards-2024", "moon-awards-2025"):
         page = json.loads(client.get(f"/editions/{slug}/results.json").content)
         api = client.get(f"/api/v1/editions/{slug}/export/results.json").json()

@@ -6,7 +6,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
@@ -18,11 +17,6 @@ pytestmark = pytest.mark.django_db
 LIVE = "moon-awards-2025"
 ETH = "top-ethereum-etfs-2025"
 FINAL_WORDS = re.compile(r"\b(winners?|won|secured)\b", re.IGNORECASE)
-
-
-@pytest.fixture
-def demo() -> None:
-    call_command("load_demo", verbosity=0)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -17,11 +16,6 @@ pytestmark = pytest.mark.django_db
 
 PUBLISHED = "/editions/moon-awards-2024"
 ETF = f"{PUBLISHED}/results/top-bitcoin-etfs-2024/"
-
-
-@pytest.fixture
-def demo() -> None:
-    call_command("load_demo", verbosity=0)
 
 
 def _text(html: str) -> str:

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.fuzzing import examples
 from voting.tally import (
     RankedProfile,
     TallyResult,
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.property
 
 RankedEngine = Callable[[RankedProfile, Sequence[int]], TallyResult]
 ENGINES: list[RankedEngine] = [irv, schulze, borda, first_preferences]
-FAST = settings(max_examples=150, deadline=None)
+FAST = settings(max_examples=examples(150), deadline=None)
 
 
 @st.composite
