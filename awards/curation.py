@@ -7,8 +7,10 @@ transaction as the write, so a reader that sees the new rows also sees the new v
 rolled-back write moves nothing. The counter lives in the database, not the cache, so a cache
 that missed a message can never serve a copy under a version it should have left behind.
 
-Signals cover every ORM save and delete (admin forms and inlines, services, commands); the
-bulk paths that skip signals call `bump_curation` themselves.
+Signals cover every ORM save and delete (admin forms and inlines, services, commands, and any
+added later); the bulk paths that skip signals call `bump_curation` themselves. This is cache
+keying, not a business flow: a write that forgot an explicit call would serve stale rules, so
+the one place that cannot be forgotten is the model's own save.
 """
 
 from typing import Any
