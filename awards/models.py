@@ -130,6 +130,12 @@ class Edition(models.Model):
 
     class Meta:
         ordering = ("-voting_opens_at", "name")
+        # Running an edition (the admin's actions, registered from voting's side) is guarded here,
+        # with the model it changes.
+        permissions = [
+            ("run_edition", "Can open and close an edition's nominations and voting early"),
+            ("publish_results", "Can recompute, publish and unpublish results"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(voting_closes_at__gt=models.F("voting_opens_at")),

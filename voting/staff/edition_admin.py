@@ -72,10 +72,10 @@ class EditionOperationsAdmin(EditionAdmin):
     )
 
     def has_publish_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("voting.publish_results")
+        return request.user.has_perm("awards.publish_results")
 
     def has_run_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("voting.run_edition")
+        return request.user.has_perm("awards.run_edition")
 
     def _apply(
         self, request: HttpRequest, queryset: QuerySet[Edition], operation: Callable[..., object], done: str
