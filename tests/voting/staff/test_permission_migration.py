@@ -49,7 +49,9 @@ def test_holders_of_the_old_permissions_hold_the_new_ones(historical_apps: Any) 
         for name, held in roles_now.items()
     }
     publisher = UserFactory(is_staff=True)
-    publisher.user_permissions.set(Permission.objects.filter(content_type__app_label="voting", codename="publish_results"))
+    publisher.user_permissions.set(
+        Permission.objects.filter(content_type__app_label="voting", codename="publish_results")
+    )
     runners = Group.objects.create(name="runners")
     runners.permissions.set(Permission.objects.filter(content_type__app_label="voting", codename="run_edition"))
     runner = UserFactory(is_staff=True)
