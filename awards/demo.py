@@ -1,6 +1,6 @@
 """The demo editions that ship with Podium, loaded through the same path as any edition file."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +10,9 @@ from awards.services import import_edition
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
 CLOSED_EDITION_FILE = DEMO_DIR / "moon-awards-2024.yaml"
+# When the 2024 edition's results were announced. An edition file cannot publish: `load_demo`
+# records this date through voting's audited operation (`record_past_publication`).
+CLOSED_EDITION_PUBLISHED_AT = datetime(2025, 1, 10, 12, 0, tzinfo=UTC)
 OPEN_EDITION_FILE = DEMO_DIR / "moon-awards-2025.yaml"
 
 
@@ -24,7 +27,7 @@ def _with_open_voting(document: dict[str, Any], now: datetime) -> dict[str, Any]
 
 
 def load_demo_editions(*, now: datetime) -> tuple[Edition, Edition]:
-    """Load (or refresh) the closed, published 2024 edition and the open 2025 edition."""
+    """Load (or refresh) the closed 2024 edition (published by `load_demo`) and the open 2025 edition."""
     closed = import_edition(document=parse_edition_file(CLOSED_EDITION_FILE.read_bytes()), base_dir=DEMO_DIR)
     open_document = _with_open_voting(parse_edition_file(OPEN_EDITION_FILE.read_bytes()), now)
     return closed, import_edition(document=open_document, base_dir=DEMO_DIR)

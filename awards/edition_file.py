@@ -8,7 +8,7 @@ state (choices, windows in order) stay with the models' `full_clean`.
 """
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 import yaml
 from django.utils.dateparse import parse_datetime
@@ -77,6 +77,9 @@ class Spec(BaseModel):
     # import can name them where it meets them.
     model_config = ConfigDict(strict=True, extra="allow")
 
+    # Fields a file may not set, with the reason (named at their path instead of "unknown field").
+    REFUSED_FIELDS: ClassVar[dict[str, str]] = {}
+
     def unknown_fields(self) -> list[str]:
         return sorted(self.model_extra or {})
 
@@ -119,7 +122,13 @@ class EditionSpec(Spec):
     results_visibility: StrictStr = "after_close"
     nominations: WindowSpec | None = None
     voting: WindowSpec
-    published: Timestamp | None = None
+    scheduled_publication: Timestamp | None = None  # the scheduler publishes then, through the audited operation
+
+    REFUSED_FIELDS: ClassVar[dict[str, str]] = {
+        "published": "a file cannot publish results (only the audited publish operation does, and it e-mails "
+        "the voters); write “scheduled_publication” instead, a time to come no earlier than voting closes, "
+        "or publish in the admin with “Publish results now”",
+    }
 
 
 class EditionDocument(Spec):

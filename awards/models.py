@@ -1,6 +1,7 @@
 """Editions, their categories and nominees: what staff curate and visitors browse."""
 
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
@@ -70,6 +71,25 @@ class EditionQuerySet(models.QuerySet["Edition"]):
 
 MESSAGE_HELP = "Your words at the top of the {email} e-mail (plain text). Empty: the standard text only."
 
+# The dates staff may type into the edition form (or write in an edition file); `published_at`
+# is never one of them: only the audited publish operation sets it.
+FORM_DATE_FIELDS = (
+    "nominations_open_at",
+    "nominations_close_at",
+    "voting_opens_at",
+    "voting_closes_at",
+    "publication_scheduled_at",
+)
+
+# What to use instead of typing a time in the past.
+_USE_INSTEAD = {
+    "nominations_open_at": "use the “Open nominations now” action to open them at once",
+    "nominations_close_at": "use the “Close nominations now” action to close them at once",
+    "voting_opens_at": "use the “Open voting now” action to open it at once",
+    "voting_closes_at": "use the “Close voting now” action to close it at once",
+    "publication_scheduled_at": "use the “Publish results now” action to publish at once",
+}
+
 
 class Edition(models.Model):
     name = models.CharField(max_length=120)
@@ -136,6 +156,12 @@ class Edition(models.Model):
 
     class Meta:
         ordering = ("-voting_opens_at", "name")
+        # Running an edition (the admin's actions, registered from voting's side) is guarded here,
+        # with the model it changes.
+        permissions = [
+            ("run_edition", "Can open and close an edition's nominations and voting early"),
+            ("publish_results", "Can recompute, publish and unpublish results"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(voting_closes_at__gt=models.F("voting_opens_at")),
@@ -200,6 +226,34 @@ class Edition(models.Model):
     @property
     def phase(self) -> Phase:
         return self.phase_at(timezone.now())
+
+    def date_change_problems(self, values: Mapping[str, datetime | None], now: datetime) -> dict[str, str]:
+        """Why these new dates may not replace the stored ones (empty: they may), by field.
+
+        A time that has passed is history: it cannot be moved, since ballots or suggestions may
+        already rest on it (so a running edition cannot be reopened, shortened into the past, or
+        un-published from the form). A new time cannot be in the past either: changing the phase
+        at once is what the audited actions are for. A publication can only be scheduled while
+        results are unpublished; the constraints add "never before voting closes". The edition
+        form, `change_dates` (under the row lock) and the edition file all apply this rule.
+        """
+        problems: dict[str, str] = {}
+        for field in FORM_DATE_FIELDS:
+            old: datetime | None = getattr(self, field)
+            new = values.get(field, old)
+            if new == old:
+                continue
+            label = str(getattr(self._meta.get_field(field), "verbose_name", field)).capitalize()
+            if old is not None and old <= now and field != "publication_scheduled_at":
+                problems[field] = (
+                    f"{label} was {timezone.localtime(old):%Y-%m-%d %H:%M}; a past time cannot be changed."
+                )
+            elif new is not None and new < now:
+                problems[field] = f"{label} cannot be in the past; {_USE_INSTEAD[field]}."
+        scheduled = values.get("publication_scheduled_at", self.publication_scheduled_at)
+        if scheduled is not None and self.published_at is not None and "publication_scheduled_at" not in problems:
+            problems["publication_scheduled_at"] = "Results are already published; unpublish them before scheduling."
+        return problems
 
     @property
     def email_domains(self) -> list[str]:

@@ -17,6 +17,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from awards.curation import bump_curation
@@ -212,7 +213,10 @@ class _Collector:
 
     def known_fields(self, where: str, spec: Spec) -> None:
         for key in spec.unknown_fields():
-            self.add(where, f"unknown field “{key}” (allowed: {spec.allowed_fields()})")
+            if key in spec.REFUSED_FIELDS:
+                self.add(f"{where}.{key}", spec.REFUSED_FIELDS[key])
+            else:
+                self.add(where, f"unknown field “{key}” (allowed: {spec.allowed_fields()})")
 
 
 def _apply_edition(spec: EditionSpec, check: _Collector) -> Edition | None:
@@ -227,7 +231,11 @@ def _apply_edition(spec: EditionSpec, check: _Collector) -> Edition | None:
     edition.nominations_open_at = nominations.opens if nominations else None
     edition.nominations_close_at = nominations.closes if nominations else None
     edition.voting_opens_at, edition.voting_closes_at = spec.voting.opens, spec.voting.closes
-    edition.published_at = spec.published
+    # Publication is the audited operation's alone: the file may only schedule it, by the admin's rules.
+    scheduled = {"publication_scheduled_at": spec.scheduled_publication}
+    for problem in edition.date_change_problems(scheduled, timezone.now()).values():
+        check.add("edition.scheduled_publication", problem)
+    edition.publication_scheduled_at = spec.scheduled_publication
     try:
         edition.full_clean()
     except ValidationError as error:
@@ -321,7 +329,10 @@ def import_edition(*, document: Any, base_dir: Path | None = None) -> Edition:
     every value's type, strictly, so `"false"` is not a boolean), then each part against
     the models' rules. Matching is by edition slug, category slug and nominee name
     (folded), so a second load of the same file changes nothing. The format is described
-    in README.md ("Defining an edition in a file"). Nominee `image` paths are read relative
+    in README.md ("Defining an edition in a file"). An import never publishes or unpublishes:
+    `published_at` is left to the audited publish operation (a `published` field is refused);
+    a `scheduled_publication` follows `Edition.date_change_problems`, like the edition form's,
+    and the scheduler applies it through that operation. Nominee `image` paths are read relative
     to `base_dir` (the edition file's folder); without one, a document may not name images.
     An image is stored as soon as it validates: when a later problem rolls the import back,
     the stored file stays behind, unreferenced (storage is not transactional). Raises ImportRejected listing every

@@ -134,6 +134,16 @@ MATRIX: list[tuple[str, Expect]] = [
     ("/admin/voting/ballot/", {**_staff_only(200, (302, "/admin/login/")), "curator": 403}),
     ("/admin/voting/ballotaudit/", {**_staff_only(200, (302, "/admin/login/")), "curator": 403}),
     ("/admin/voting/editionaudit/", _staff_only(200, (302, "/admin/login/"))),
+    # The edition's running side: `awards.publish_results` (moderators) and `voting.moderate_ballot`.
+    ("/admin/awards/edition/{edition}/turnout/", _staff_only(200, (302, "/admin/login/"))),
+    (
+        "/admin/awards/edition/{edition}/export/results.csv",
+        {**_staff_only(200, (302, "/admin/login/")), "curator": 403},
+    ),
+    (
+        "/admin/awards/edition/{edition}/export/ballots.json",
+        {**_staff_only(200, (302, "/admin/login/")), "curator": 403},
+    ),
     # Accounts and sign-in providers: superusers only.
     *[
         (url, {**_staff_only(403, (302, "/admin/login/")), "staff": 200})
@@ -213,6 +223,7 @@ def placeholders(world: dict[str, User | None]) -> dict[str, object]:
     assert member is not None
     return {
         "nomination": Nomination.objects.get().pk,
+        "edition": Edition.objects.get(slug=PUBLISHED).pk,
         "token": member.api_tokens.get().pk,
         "opt_out": opt_out_token(member),
     }
@@ -293,7 +304,7 @@ def _routes(patterns: list[URLPattern | URLResolver], prefix: str = "") -> Itera
 
 def test_every_route_has_an_entry() -> None:
     routes = set(_routes(get_resolver().url_patterns))
-    dummies = {"nomination": 1, "token": 1, "opt_out": "token"}
+    dummies = {"nomination": 1, "token": 1, "opt_out": "token", "edition": 1}
     covered = {resolve(_split(entry)[1].format(**dummies).split("?")[0]).route for entry, _ in MATRIX}
     assert sorted(routes - covered - set(EXEMPT)) == []
     assert sorted(set(EXEMPT) - routes) == []  # no stale exemptions

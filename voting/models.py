@@ -336,10 +336,6 @@ class EditionAudit(AuditRecord):
 
     class Meta(AuditRecord.Meta):
         indexes = [models.Index(fields=("edition", "at"), name="edition_audit_edition_time")]
-        permissions = [
-            ("run_edition", "Can open and close an edition's nominations and voting early"),
-            ("publish_results", "Can recompute, publish and unpublish results"),
-        ]
 
     def __str__(self) -> str:
         return f"{self.get_action_display()}: {self.edition_id} by {self.actor_email or 'the scheduler'}"

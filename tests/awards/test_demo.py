@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from awards.models import Category, Edition, Nominee, Phase, VotingMethod
+from voting.models import EditionAction, EditionAudit
 
 pytestmark = pytest.mark.django_db
 
@@ -95,3 +96,17 @@ def test_demo_pages_render(demo: None, client: Client) -> None:
     page = client.get("/editions/moon-awards-2024/categories/top-bitcoin-etfs-2024/")
     assert page.status_code == 200
     assert b"iShares Bitcoin Trust" in page.content
+
+
+def test_the_demo_publication_is_recorded_once_through_the_audited_operation(demo: None) -> None:
+    """An edition file cannot publish: `load_demo` records the 2024 announcement date, audited, once."""
+    call_command("load_demo", verbosity=0)  # a second run adds no second publication
+    closed = Edition.objects.get(slug="moon-awards-2024")
+    assert closed.published_at == datetime(2025, 1, 10, 12, 0, tzinfo=UTC)
+    audit = EditionAudit.objects.get()
+    assert (audit.edition, audit.action, audit.actor_email, audit.after["published_at"]) == (
+        closed,
+        EditionAction.PUBLISH,
+        "staff@podium.example",
+        "2025-01-10T12:00:00+00:00",
+    )

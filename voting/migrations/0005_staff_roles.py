@@ -2,6 +2,10 @@
 
 Superusers have every permission anyway. A staff member gets a role by being put in the group
 (and having "staff status"); members without staff status never reach the admin.
+
+`voting.run_edition` and `voting.publish_results` are granted here as they were declared at
+this point; 0011_move_edition_permissions hands them on as `awards.run_edition` and
+`awards.publish_results` (declared on `awards.Edition`, the model they guard).
 """
 
 from django.contrib.auth.management import create_permissions

@@ -1,4 +1,7 @@
-"""When results show: an edition's dates and publication, the rules for changing them, and the one locked, audited way.
+"""When results show: an edition's dates and publication, and the one locked, audited way to change them.
+
+The rules for changing dates are the edition's own (`Edition.date_change_problems`), so the
+edition form, `change_dates` and the edition file (in `awards`) apply the same ones.
 
 Every change of an edition's windows or publication (the admin actions in `operations`, the
 edition form, the scheduled publication) goes through `change_edition`: it locks the
@@ -20,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from awards.models import Edition
+from awards.models import FORM_DATE_FIELDS, Edition
 from voting.models import EditionAction, EditionAudit
 from voting.results.cache import forget_visibility
 
@@ -37,56 +40,6 @@ WINDOW_FIELDS = (
     "published_at",
     "publication_scheduled_at",
 )
-
-# The dates staff may type into the edition form; `published_at` is never one of them.
-FORM_DATE_FIELDS = (
-    "nominations_open_at",
-    "nominations_close_at",
-    "voting_opens_at",
-    "voting_closes_at",
-    "publication_scheduled_at",
-)
-
-# What to use instead of typing a time in the past.
-_USE_INSTEAD = {
-    "nominations_open_at": "use the “Open nominations now” action to open them at once",
-    "nominations_close_at": "use the “Close nominations now” action to close them at once",
-    "voting_opens_at": "use the “Open voting now” action to open it at once",
-    "voting_closes_at": "use the “Close voting now” action to close it at once",
-    "publication_scheduled_at": "use the “Publish results now” action to publish at once",
-}
-
-
-def _label(field: str) -> str:
-    model_field = Edition._meta.get_field(field)
-    return str(getattr(model_field, "verbose_name", field)).capitalize()
-
-
-def date_change_problems(edition: Edition, values: Mapping[str, datetime | None], now: datetime) -> dict[str, str]:
-    """Why these new dates may not replace the edition's stored ones (empty: they may).
-
-    A time that has passed is history: it cannot be moved, since ballots or suggestions may
-    already rest on it (so a running edition cannot be reopened, shortened into the past, or
-    un-published from the form). A new time cannot be in the past either: changing the phase
-    at once is what the audited actions are for. A publication can only be scheduled while
-    results are unpublished; the model's constraints add "never before voting closes".
-    """
-    problems: dict[str, str] = {}
-    for field in FORM_DATE_FIELDS:
-        old: datetime | None = getattr(edition, field)
-        new = values.get(field, old)
-        if new == old:
-            continue
-        if old is not None and old <= now and field != "publication_scheduled_at":
-            problems[field] = (
-                f"{_label(field)} was {timezone.localtime(old):%Y-%m-%d %H:%M}; a past time cannot be changed."
-            )
-        elif new is not None and new < now:
-            problems[field] = f"{_label(field)} cannot be in the past; {_USE_INSTEAD[field]}."
-    scheduled = values.get("publication_scheduled_at", edition.publication_scheduled_at)
-    if scheduled is not None and edition.published_at is not None and "publication_scheduled_at" not in problems:
-        problems["publication_scheduled_at"] = "Results are already published; unpublish them before scheduling."
-    return problems
 
 
 def state(edition: Edition) -> dict[str, Any]:
@@ -129,7 +82,7 @@ def change_edition(
 
 
 def change_dates(*, edition: Edition, by: User, values: Mapping[str, datetime | None]) -> Edition:
-    """Apply the edition form's new dates under `date_change_problems`' rules; audited.
+    """Apply the edition form's new dates under `Edition.date_change_problems`' rules; audited.
 
     Raises ValidationError (per field) and changes nothing when a rule is broken. The form
     runs the same check first for its messages; this one, under the row lock, is the guard.
@@ -139,7 +92,7 @@ def change_dates(*, edition: Edition, by: User, values: Mapping[str, datetime | 
         raise ValueError(f"not a form date: {sorted(unknown)}")
 
     def apply(locked: Edition, now: datetime) -> None:
-        problems = date_change_problems(locked, values, now)
+        problems = locked.date_change_problems(values, now)
         if problems:
             raise ValidationError(problems)
         for field, value in values.items():

@@ -23,13 +23,13 @@ from django.utils.html import format_html
 
 from accounts.access import member_of
 from awards.admin import EditionAdmin
-from awards.models import Edition
+from awards.models import FORM_DATE_FIELDS, Edition
 from config.workers import worker_status
 from voting.notifications.announcements import preview_messages
 from voting.results.ballot_export import anonymised_ballots
 from voting.results.cache import forget_visibility
 from voting.results.exports import download_response
-from voting.results.publication import FORM_DATE_FIELDS, OperationRefused, change_dates, date_change_problems
+from voting.results.publication import OperationRefused, change_dates
 from voting.results.selectors import edition_results
 from voting.staff import operations
 from voting.staff.forms import DuplicateEditionForm
@@ -52,7 +52,7 @@ class EditionDatesForm(forms.ModelForm):  # type: ignore[type-arg]
         cleaned: dict[str, Any] = super().clean() or {}
         if self.instance.pk is not None:  # the instance still holds the stored dates here
             values = {f: cleaned[f] for f in FORM_DATE_FIELDS if f in self.changed_data and f in cleaned}
-            for field, problem in date_change_problems(self.instance, values, timezone.now()).items():
+            for field, problem in self.instance.date_change_problems(values, timezone.now()).items():
                 self.add_error(field, problem)
         return cleaned
 
@@ -72,10 +72,10 @@ class EditionOperationsAdmin(EditionAdmin):
     )
 
     def has_publish_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("voting.publish_results")
+        return request.user.has_perm("awards.publish_results")
 
     def has_run_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("voting.run_edition")
+        return request.user.has_perm("awards.run_edition")
 
     def _apply(
         self, request: HttpRequest, queryset: QuerySet[Edition], operation: Callable[..., object], done: str

@@ -92,6 +92,26 @@ def publish_results(*, edition: Edition, by: User) -> Edition:
     return published
 
 
+def record_past_publication(*, edition: Edition, at: datetime, by: User) -> Edition:
+    """Record results announced at `at`, before the edition came into Podium (the demo's 2024 edition).
+
+    Audited as a publication by `by`, like "Publish results now"; nobody is e-mailed, since the
+    announcement went out when it happened. Refused (OperationRefused) once results are
+    published or for a time to come (that is a scheduled publication); never before voting
+    closes (the constraint, a ValidationError).
+    """
+
+    def record(locked: Edition, now: datetime) -> None:
+        if locked.published_at is not None:
+            raise OperationRefused(f"Results of {locked.name} are already published.")
+        if at > now:
+            raise OperationRefused(f"{at:%Y-%m-%d %H:%M} is still to come: schedule the publication instead.")
+        locked.published_at = at
+        locked.publication_scheduled_at = None
+
+    return change_edition(edition.pk, EditionAction.PUBLISH, by, record)
+
+
 def unpublish_results(*, edition: Edition, by: User) -> Edition:
     return change_edition(edition.pk, EditionAction.UNPUBLISH, by, _unpublish)
 

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -13,7 +14,7 @@ from config.workers import record_worker_heartbeat
 from tests.factories import EditionFactory, StaffFactory, UserFactory
 from tests.voting.conftest import category, nominee_ids
 from voting.ballots.services import submit_ballot
-from voting.models import EditionAction, EditionAudit, ResultsState
+from voting.models import Announcement, EditionAction, EditionAudit, ResultsState
 from voting.results.publication import OperationRefused
 from voting.staff.moderation import invalidate_ballots
 from voting.staff.operations import (
@@ -23,6 +24,7 @@ from voting.staff.operations import (
     open_voting_now,
     publish_results,
     recompute_now,
+    record_past_publication,
     unpublish_results,
 )
 
@@ -266,3 +268,45 @@ def test_turnout_and_clusters_query_counts_do_not_grow(client: Client, edition) 
             expected_version=0,
         )
     assert counts() == one
+
+
+def test_a_past_publication_is_recorded_audited_and_tells_nobody(django_capture_on_commit_callbacks) -> None:
+    edition, staff = _closed(), StaffFactory(email="curator@example.com")
+    at = edition.voting_closes_at + timedelta(hours=1)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        record_past_publication(edition=edition, at=at, by=staff)
+    stored = Edition.objects.get(pk=edition.pk)
+    assert (stored.published_at, stored.phase) == (at, Phase.PUBLISHED)
+    audit = EditionAudit.objects.get()
+    assert (audit.action, audit.actor_email, audit.after["published_at"]) == (
+        EditionAction.PUBLISH,
+        "curator@example.com",
+        at.isoformat(),
+    )
+    assert len(callbacks) == 1  # forgetting the cached pages; no announcement is planned
+    assert not Announcement.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("published", "at", "message"),
+    [
+        (True, timedelta(hours=1), "are already published"),
+        (False, timedelta(days=2), "is still to come: schedule the publication instead"),
+    ],
+)
+def test_a_past_publication_is_refused_once_published_or_for_a_time_to_come(
+    published: bool, at: timedelta, message: str
+) -> None:
+    edition = _closed()
+    if published:
+        publish_results(edition=edition, by=StaffFactory())
+    with pytest.raises(OperationRefused, match=message):
+        record_past_publication(edition=edition, at=edition.voting_closes_at + at, by=StaffFactory())
+    assert EditionAudit.objects.count() == (1 if published else 0)
+
+
+def test_a_past_publication_is_never_before_voting_closed() -> None:
+    edition = _closed()
+    with pytest.raises(ValidationError, match=r"Results cannot be published before voting closes\."):
+        record_past_publication(edition=edition, at=edition.voting_closes_at - timedelta(hours=1), by=StaffFactory())
+    assert (Edition.objects.get(pk=edition.pk).published_at, EditionAudit.objects.count()) == (None, 0)

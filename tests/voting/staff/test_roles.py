@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +17,8 @@ from voting.ballots.services import submit_ballot
 from voting.models import Ballot, BallotStatus
 
 pytestmark = pytest.mark.django_db
+
+CURATED = ("edition", "category", "nominee")
 
 
 def _staff_in(*roles: str) -> User:
@@ -57,13 +59,40 @@ def _actions(client: Client, changelist: str) -> list[str]:
     return [value for value, _ in form.fields["action"].choices if value] if form else []
 
 
-def test_both_groups_exist_with_their_permissions() -> None:
-    curator = set(Group.objects.get(name="curator").permissions.values_list("codename", flat=True))
-    moderator = set(Group.objects.get(name="moderator").permissions.values_list("codename", flat=True))
-    assert {"change_edition", "add_nominee", "review_nomination", "run_edition"} <= curator
-    assert {"moderate_ballot", "view_ballot", "view_ballotaudit", "publish_results"} <= moderator
-    assert curator.isdisjoint({"moderate_ballot", "view_ballot", "publish_results"})
-    assert moderator.isdisjoint({"change_edition", "add_nominee", "review_nomination", "run_edition"})
+def _permissions(group: str) -> set[str]:
+    found = Group.objects.get(name=group).permissions.values_list("content_type__app_label", "codename")
+    return {f"{app_label}.{codename}" for app_label, codename in found}
+
+
+def test_both_groups_exist_with_exactly_their_permissions() -> None:
+    assert _permissions("curator") == {
+        *(f"awards.{verb}_{model}" for verb in ("add", "change", "delete", "view") for model in CURATED),
+        "awards.view_nomination",
+        "awards.review_nomination",
+        "awards.run_edition",
+        "voting.view_editionaudit",
+    }
+    assert _permissions("moderator") == {
+        "awards.view_edition",
+        "awards.publish_results",
+        "voting.view_ballot",
+        "voting.moderate_ballot",
+        "voting.view_ballotaudit",
+        "voting.view_editionaudit",
+    }
+
+
+def test_the_edition_permissions_are_declared_on_the_edition_only() -> None:
+    """`run_edition` and `publish_results` guard the edition: no stale copy is left on the audit model."""
+    stored = Permission.objects.filter(codename__in=("run_edition", "publish_results"))
+    assert sorted(stored.values_list("content_type__app_label", "content_type__model", "codename")) == [
+        ("awards", "edition", "publish_results"),
+        ("awards", "edition", "run_edition"),
+    ]
+    curator, moderator = _staff_in("curator"), _staff_in("moderator")
+    assert (curator.has_perm("awards.run_edition"), curator.has_perm("awards.publish_results")) == (True, False)
+    assert (moderator.has_perm("awards.run_edition"), moderator.has_perm("awards.publish_results")) == (False, True)
+    assert not any(u.has_perm(f"voting.{p}") for u in (curator, moderator) for p in ("run_edition", "publish_results"))
 
 
 def test_curator_curates_and_reviews_nominations_but_not_ballots(client: Client, world) -> None:

@@ -5,10 +5,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from accounts.services import ensure_verified_user
-from awards.demo import load_demo_editions
+from awards.demo import CLOSED_EDITION_PUBLISHED_AT, load_demo_editions
 from voting.ballots.demo import load_demo_ballots
 from voting.models import Ballot
 from voting.results.recompute import recompute_edition
+from voting.staff.operations import record_past_publication
 
 DEMO_STAFF_EMAIL = "staff@podium.example"
 
@@ -34,7 +35,9 @@ class Command(BaseCommand):
             f"{held[open_.pk]:,} in “{open_.name}” (voting open); {f'{added:,}' if added else 'none'} added now."
         )
         password = settings.PODIUM_DEMO_STAFF_PASSWORD
-        ensure_verified_user(email=DEMO_STAFF_EMAIL, password=password, is_staff=True)
+        staff = ensure_verified_user(email=DEMO_STAFF_EMAIL, password=password, is_staff=True)
+        if closed.published_at is None:  # a second run finds it published
+            record_past_publication(edition=closed, at=CLOSED_EDITION_PUBLISHED_AT, by=staff)
         self.stdout.write(
             self.style.SUCCESS(f"Demo loaded: “{closed.name}” (published) and “{open_.name}” (voting open).")
         )
