@@ -48,7 +48,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
-        ("awards", "0009_edition_permissions"),
+        ("awards", "0010_edition_permissions"),
         ("voting", "0010_editionaudit_without_permissions"),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('awards', '0008_edition_messages'),
+        ('awards', '0009_edition_curation_version'),
     ]
 
     operations = [
