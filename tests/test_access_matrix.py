@@ -134,6 +134,7 @@ MATRIX: list[tuple[str, Expect]] = [
     ("/admin/voting/ballot/", {**_staff_only(200, (302, "/admin/login/")), "curator": 403}),
     ("/admin/voting/ballotaudit/", {**_staff_only(200, (302, "/admin/login/")), "curator": 403}),
     ("/admin/voting/editionaudit/", _staff_only(200, (302, "/admin/login/"))),
+    ("/admin/voting/outgoingmail/", _staff_only(200, (302, "/admin/login/"))),
     # Accounts and sign-in providers: superusers only.
     *[
         (url, {**_staff_only(403, (302, "/admin/login/")), "staff": 200})

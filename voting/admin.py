@@ -17,7 +17,7 @@ from django.utils.html import format_html_join
 from accounts.access import member_of
 from awards.forms import ReasonForm
 from awards.models import Category, Edition, Nomination
-from voting.models import Ballot, BallotAudit, EditionAudit, Vote
+from voting.models import Ballot, BallotAudit, EditionAudit, OutgoingMail, Vote
 from voting.staff.category_admin import CategoryResultsAdmin
 from voting.staff.edition_admin import EditionOperationsAdmin
 from voting.staff.forms import ClusterReviewForm
@@ -283,6 +283,30 @@ class EditionAuditAdmin(ReadOnlyAdmin):
     list_select_related = ("edition",)
     search_fields = ("actor_email", "edition__name")
     date_hierarchy = "at"
+
+
+@admin.register(OutgoingMail)
+class OutgoingMailAdmin(ReadOnlyAdmin):
+    """Every e-mail (or batch) and where it stands: "Failed: given up" is what needs a look."""
+
+    list_display = (
+        "created_at",
+        "kind",
+        "edition",
+        "recipients",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+    )
+    list_filter = ("status", "kind", "edition")
+    list_select_related = ("edition",)
+    date_hierarchy = "created_at"
+    list_per_page = 100
+
+    @admin.display(description="e-mails")
+    def recipients(self, mail: OutgoingMail) -> int:
+        return len(mail.object_ids)
 
 
 # Running an edition (phases, publication, turnout) is voting's side of the edition admin;
