@@ -47,6 +47,11 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 def _claim(candidates: OutgoingMailQuerySet, now: datetime) -> OutgoingMail | None:
+    """Make the first of `candidates` ours for one attempt (until `now + CLAIM_LEASE`), or None.
+
+    None also when another claimant won the row between our read and our update (SQLite);
+    the caller then leaves the rest to the next sweep.
+    """
     with transaction.atomic():
         mail = candidates.select_for_update(skip_locked=True).order_by("next_attempt_at", "pk").first()
         if mail is None:
@@ -60,18 +65,19 @@ def _claim(candidates: OutgoingMailQuerySet, now: datetime) -> OutgoingMail | No
     return mail
 
 
-def _send(mail: OutgoingMail) -> int:
+def _send(mail: OutgoingMail) -> None:
+    """Hand the mail to its kind's sender, which skips what was sent already or is no longer due."""
     ids = [int(pk) for pk in mail.object_ids]
     if mail.kind == MailKind.RECEIPT:
-        return int(ballot_notices.send_receipt(ids[0]))
-    if mail.kind == MailKind.BALLOT_STATUS:
-        return ballot_notices.send_status_notices(ids)
-    if mail.kind == MailKind.NOMINATION_OUTCOME:
-        return int(outcomes.send_nomination_outcome(ids[0]))
-    announcement = mail.announcement
-    if announcement is None:  # the database's check constraint rules this out
+        ballot_notices.send_receipt(ids[0])
+    elif mail.kind == MailKind.BALLOT_STATUS:
+        ballot_notices.send_status_notices(ids)
+    elif mail.kind == MailKind.NOMINATION_OUTCOME:
+        outcomes.send_nomination_outcome(ids[0])
+    elif mail.announcement is not None:  # the database's check constraint pairs the two
+        announcements.send_batch(mail.announcement.edition_id, mail.announcement.kind, ids)
+    else:
         raise ValueError(f"announcement mail {mail.pk} has no announcement")
-    return announcements.send_batch(announcement.edition_id, announcement.kind, ids)
 
 
 def attempt(mail: OutgoingMail) -> str:
