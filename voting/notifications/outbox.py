@@ -108,6 +108,15 @@ def send_first_attempt(mail_id: int) -> str | None:
     return attempt(mail) if mail else None
 
 
+def send_again(mail_ids: list[int]) -> int:
+    """Give failed mails a fresh set of attempts, due now (staff fixed the mail server); returns how many.
+
+    Only failed rows change; e-mails of a batch that had gone out stay recorded and are skipped.
+    """
+    failed = OutgoingMail.objects.filter(pk__in=mail_ids, status=MailStatus.FAILED)
+    return failed.update(status=MailStatus.PENDING, attempts=0, next_attempt_at=timezone.now())
+
+
 def sweep(limit: int = SWEEP_LIMIT) -> list[int]:
     """Attempt each due mail once (up to `limit`), oldest due first; returns the ids attempted.
 

@@ -11,6 +11,8 @@ from unittest import mock
 import pytest
 from celery import Task
 from celery.exceptions import Ignore
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.auth.models import Group
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
@@ -35,7 +37,7 @@ from voting.models import (
 from voting.notifications import outbox
 from voting.staff.moderation import invalidate_ballots
 from voting.staff.operations import open_voting_now
-from voting.tasks import send_mail_task, sweep_mail_task
+from voting.tasks import plan_announcement_task, send_mail_task, sweep_mail_task
 
 pytestmark = pytest.mark.django_db
 
@@ -246,8 +248,6 @@ def test_a_batch_that_failed_half_way_sends_only_the_rest_when_due(settings, clo
             raise SMTPException("421 try again later")
         return real_send(message, fail_silently)
 
-    from voting.tasks import plan_announcement_task
-
     with mock.patch.object(mail.EmailMessage, "send", second_fails):
         assert plan_announcement_task.delay(edition.pk, "results_published").get() == 1
         row = OutgoingMail.objects.get()
@@ -353,6 +353,40 @@ def test_staff_see_failed_mails_in_the_admin_list(client: Client, edition) -> No
     body = page.content.decode()
     assert "SMTPAuthenticationError: 535 bad credentials" in body
     assert "Failed: given up" in body
+
+
+def test_staff_send_failed_mails_again_once_the_mail_server_is_fixed(
+    client: Client, edition, settings, clock: Clock, django_capture_on_commit_callbacks
+) -> None:
+    settings.EMAIL_BACKEND = BROKEN
+    with django_capture_on_commit_callbacks(execute=True):
+        ballot = _vote(edition)
+    row = OutgoingMail.objects.get()
+    OutgoingMail.objects.filter(pk=row.pk).update(status=MailStatus.FAILED, attempts=9)
+    sent = OutgoingMail.objects.queue(MailKind.RECEIPT, edition_id=edition.pk, object_ids=[ballot.receipts.get().pk])
+    OutgoingMail.objects.filter(pk=sent.pk).update(status=MailStatus.SENT)
+    settings.EMAIL_BACKEND = WORKING
+    client.force_login(StaffFactory())
+    changelist = reverse("admin:voting_outgoingmail_changelist")
+    response = client.post(
+        changelist, {"action": "send_again_selected", ACTION_CHECKBOX_NAME: [row.pk, sent.pk]}, follow=True
+    )
+    assert "1 failed e-mail(s) will be sent again within a minute." in response.content.decode()
+    assert list(OutgoingMail.objects.order_by("pk").values_list("status", "attempts")) == [
+        (MailStatus.PENDING, 0),
+        (MailStatus.SENT, 0),  # only failed rows are touched
+    ]
+    assert outbox.sweep() == [row.pk]
+    assert [m.to for m in mail.outbox] == [[ballot.voter.email]]
+
+
+def test_only_staff_who_may_change_mails_may_send_them_again(client: Client, edition) -> None:
+    moderator = StaffFactory(is_superuser=False)
+    moderator.groups.add(Group.objects.get(name="moderator"))
+    client.force_login(moderator)
+    page = client.get(reverse("admin:voting_outgoingmail_changelist"))
+    assert page.status_code == 200  # may look
+    assert "send_again_selected" not in page.content.decode()  # may not act
 
 
 # --- the guard: nothing in the project asks Celery for a countdown, an ETA or a retry ------------------
