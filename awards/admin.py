@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.core.exceptions import PermissionDenied
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Count, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse
@@ -287,7 +287,7 @@ class NominationAdmin(admin.ModelAdmin[Nomination]):
         )
 
     def reviewed(self, request: HttpRequest, nomination: Nomination) -> None:
-        """Called after each review step that changed a suggestion (its transaction committed or pending).
+        """Called inside the transaction of each review step that changed a suggestion.
 
         Curation stops here; the voting side's admin, which registers a subclass, tells the
         member the outcome by e-mail through its task machinery (awards never imports voting).
@@ -307,14 +307,20 @@ class NominationAdmin(admin.ModelAdmin[Nomination]):
             return f"{'created' if nomination.created_nominee else 'merged into'} {nomination.nominee.name}"
         return nomination.review_reason
 
+    def _review(self, request: HttpRequest, nomination: Nomination, review: Callable[[Nomination], str]) -> None:
+        """Apply one review step and its `reviewed` hook in one transaction, then say how it went."""
+        try:
+            with transaction.atomic():
+                done = review(nomination)
+                self.reviewed(request, nomination)
+        except NominationRefused as refused:
+            self.message_user(request, refused.message, messages.ERROR)
+        else:
+            self.message_user(request, done, messages.SUCCESS)
+
     def _each(self, request: HttpRequest, queryset: QuerySet[Nomination], review: Callable[[Nomination], str]) -> None:
         for nomination in queryset.select_related("category"):
-            try:
-                self.message_user(request, review(nomination), messages.SUCCESS)
-            except NominationRefused as refused:
-                self.message_user(request, refused.message, messages.ERROR)
-            else:
-                self.reviewed(request, nomination)
+            self._review(request, nomination, review)
 
     @admin.action(description="Approve as new nominees", permissions=["review"])
     def approve_selected(self, request: HttpRequest, queryset: QuerySet[Nomination]) -> None:
@@ -405,13 +411,13 @@ class NominationAdmin(admin.ModelAdmin[Nomination]):
     def approve_view(self, request: HttpRequest, nomination_id: int) -> HttpResponse:
         """Approve from the suggestion's own page (a POST from its button)."""
         nomination = self._reviewable(request, nomination_id)
-        try:
-            nominee = approve_nomination(nomination=nomination, by=member_of(request.user))
-        except NominationRefused as refused:
-            self.message_user(request, refused.message, messages.ERROR)
-        else:
-            self.message_user(request, f"“{nominee.name}” is now a nominee in {nomination.category.title}.")
-            self.reviewed(request, nomination)
+        by = member_of(request.user)
+
+        def review(nomination: Nomination) -> str:
+            nominee = approve_nomination(nomination=nomination, by=by)
+            return f"“{nominee.name}” is now a nominee in {nomination.category.title}."
+
+        self._review(request, nomination, review)
         return self._back(nomination)
 
     def reject_view(self, request: HttpRequest, nomination_id: int) -> HttpResponse:
@@ -419,13 +425,13 @@ class NominationAdmin(admin.ModelAdmin[Nomination]):
         nomination = self._reviewable(request, nomination_id)
         form = ReasonForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            try:
-                reject_nomination(nomination=nomination, reason=form.cleaned_data["reason"], by=member_of(request.user))
-            except NominationRefused as refused:
-                self.message_user(request, refused.message, messages.ERROR)
-            else:
-                self.message_user(request, f"“{nomination.name}” rejected.")
-                self.reviewed(request, nomination)
+            by, reason = member_of(request.user), form.cleaned_data["reason"]
+
+            def review(nomination: Nomination) -> str:
+                reject_nomination(nomination=nomination, reason=reason, by=by)
+                return f"“{nomination.name}” rejected."
+
+            self._review(request, nomination, review)
             return self._back(nomination)
         context = {
             **self.admin_site.each_context(request),

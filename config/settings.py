@@ -162,7 +162,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A worker retries a lost broker for as long as it takes (Celery's default gives up after 100
-# attempts, about 50 minutes, and exits). No task is held with a countdown: see voting/tasks.py.
+# attempts, about 50 minutes, and exits). No task is held with a countdown or retried
+# through Celery (e-mail retries are rows in the database): see voting/tasks.py.
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_BROKER_CONNECTION_TIMEOUT = env_int("CELERY_BROKER_CONNECTION_TIMEOUT", 2, minimum=1)
 CELERY_TIMEZONE = "UTC"
@@ -173,6 +174,8 @@ CELERY_BEAT_SCHEDULE = {
     "publish-scheduled": {"task": "voting.publish_scheduled", "schedule": 60},
     # Announcements whose message was lost, or whose voting opened on schedule.
     "sweep-announcements": {"task": "voting.sweep_announcements", "schedule": 300},
+    # E-mails due: retries (30 s doubling to an hour), and those whose send task was lost.
+    "sweep-mail": {"task": "voting.sweep_mail", "schedule": 30},
     # Address data of ballots, erased once an edition's retention period is over.
     "erase-address-data": {"task": "voting.erase_address_data", "schedule": 3600},
 }

@@ -144,6 +144,7 @@ MATRIX: list[tuple[str, Expect]] = [
         "/admin/awards/edition/{edition}/export/ballots.json",
         {**_staff_only(200, (302, "/admin/login/")), "curator": 403},
     ),
+    ("/admin/voting/outgoingmail/", _staff_only(200, (302, "/admin/login/"))),
     # Accounts and sign-in providers: superusers only.
     *[
         (url, {**_staff_only(403, (302, "/admin/login/")), "staff": 200})

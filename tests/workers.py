@@ -6,9 +6,12 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from django.conf import settings
+from django.core.mail import EmailMessage
+from django.core.mail.backends.base import BaseEmailBackend
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,19 +54,37 @@ def wait_until_idle(queue: str, timeout: float = 60) -> None:
     raise TimeoutError(f"worker {node} still busy after {timeout} s")
 
 
-def start_worker(queue: str, broker_url: str | None = None) -> "subprocess.Popen[bytes]":
+def start_worker(
+    queue: str, broker_url: str | None = None, *, node: str | None = None, env: dict[str, str] | None = None
+) -> "subprocess.Popen[bytes]":
     """`celery worker` consuming `queue` only, under a node name of its own (several test
-    runs may share one broker); on `broker_url` when given, else the configured broker."""
-    env = {**os.environ, "CELERY_TASK_DEFAULT_QUEUE": queue}
+    runs may share one broker; `node` names a second worker of one queue); on `broker_url`
+    when given, else the configured broker; `env` adds to its environment."""
+    env = {**os.environ, **(env or {}), "CELERY_TASK_DEFAULT_QUEUE": queue}
     if broker_url:
         env["CELERY_BROKER_URL"] = broker_url
     database_url = test_database_url()
     if database_url:
         env["DATABASE_URL"] = database_url
     celery = str(Path(sys.executable).parent / "celery")
-    command = [celery, "-A", "config", "worker", "-P", "solo", "-Q", queue, "-n", node_name(queue)]
+    command = [celery, "-A", "config", "worker", "-P", "solo", "-Q", queue, "-n", node or node_name(queue)]
     command += ["--without-gossip", "--without-mingle", "-l", "WARNING"]
     return subprocess.Popen(command, cwd=ROOT, env=env)
+
+
+class LoggedMailBackend(BaseEmailBackend):
+    """Appends "recipient<TAB>subject" per message to the file $PODIUM_TEST_MAIL_LOG, so a test
+    counts what every process sent; each send first pauses $PODIUM_TEST_MAIL_DELAY seconds, so
+    concurrent senders overlap."""
+
+    def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
+        delay = float(os.environ.get("PODIUM_TEST_MAIL_DELAY", "0"))
+        with Path(os.environ["PODIUM_TEST_MAIL_LOG"]).open("a", encoding="utf-8") as log:
+            for message in email_messages:
+                time.sleep(delay)
+                log.write(f"{','.join(message.to)}\t{message.subject}\n")
+                log.flush()  # one small append per line: lines from several processes never mix
+        return len(email_messages)
 
 
 def free_port() -> int:

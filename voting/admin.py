@@ -17,7 +17,8 @@ from django.utils.html import format_html_join
 from accounts.access import member_of
 from awards.forms import ReasonForm
 from awards.models import Category, Edition, Nomination
-from voting.models import Ballot, BallotAudit, EditionAudit, Vote
+from voting.models import Ballot, BallotAudit, EditionAudit, OutgoingMail, Vote
+from voting.notifications import outbox
 from voting.staff.category_admin import CategoryResultsAdmin
 from voting.staff.edition_admin import EditionOperationsAdmin
 from voting.staff.forms import ClusterReviewForm
@@ -283,6 +284,39 @@ class EditionAuditAdmin(ReadOnlyAdmin):
     list_select_related = ("edition",)
     search_fields = ("actor_email", "edition__name")
     date_hierarchy = "at"
+
+
+@admin.register(OutgoingMail)
+class OutgoingMailAdmin(ReadOnlyAdmin):
+    """Every e-mail (or batch) and where it stands: "Failed: given up" is what needs a look."""
+
+    list_display = (
+        "created_at",
+        "kind",
+        "edition",
+        "recipients",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+    )
+    list_filter = ("status", "kind", "edition")
+    list_select_related = ("edition",)
+    date_hierarchy = "created_at"
+    list_per_page = 100
+    actions = ("send_again_selected",)
+
+    @admin.display(description="e-mails")
+    def recipients(self, mail: OutgoingMail) -> int:
+        return len(mail.object_ids)
+
+    def has_send_again_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("voting.change_outgoingmail")
+
+    @admin.action(description="Send the selected failed e-mails again", permissions=["send_again"])
+    def send_again_selected(self, request: HttpRequest, queryset: QuerySet[OutgoingMail]) -> None:
+        count = outbox.send_again(list(queryset.values_list("pk", flat=True)))
+        self.message_user(request, f"{count} failed e-mail(s) will be sent again within a minute.", messages.SUCCESS)
 
 
 # Running an edition (phases, publication, turnout) is voting's side of the edition admin;

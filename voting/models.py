@@ -11,6 +11,7 @@ from typing import Any, ClassVar, TypeVar
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from awards.models import Category, Edition, Nominee
 
@@ -385,3 +386,79 @@ class NotificationOptOut(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id} opted out"
+
+
+class MailKind(models.TextChoices):
+    RECEIPT = "receipt", "Ballot receipt"
+    BALLOT_STATUS = "ballot_status", "Ballot set aside or restored"
+    ANNOUNCEMENT = "announcement", "Announcement"
+    NOMINATION_OUTCOME = "nomination_outcome", "Nomination outcome"
+
+
+class MailStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to be sent"
+    SENDING = "sending", "Being sent"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed: given up"
+
+
+class OutgoingMailQuerySet(models.QuerySet["OutgoingMail"]):
+    def queue(
+        self, kind: str, *, edition_id: int, object_ids: list[int], announcement: Announcement | None = None
+    ) -> "OutgoingMail":
+        """A new mail, due now: call it inside the transaction of the change that causes it."""
+        now = timezone.now()
+        return self.create(
+            kind=kind,
+            edition_id=edition_id,
+            announcement=announcement,
+            object_ids=object_ids,
+            next_attempt_at=now,
+            created_at=now,
+        )
+
+    def due(self, now: datetime) -> "OutgoingMailQuerySet":
+        """Mails an attempt may take now: pending ones whose time has come, and claims that lapsed
+        (their worker stopped mid-send)."""
+        return self.filter(status__in=(MailStatus.PENDING, MailStatus.SENDING), next_attempt_at__lte=now)
+
+
+class OutgoingMail(models.Model):
+    """One e-mail, or one batch of them sent over one connection, and its delivery state.
+
+    Written in the transaction of what causes it (a new receipt, a ballot set aside or restored,
+    an announcement planned, a nomination reviewed), so the broker never holds the only trace of
+    a mail to send (voting.notifications.outbox). `attempts` counts the attempts begun;
+    `next_attempt_at` is when a pending mail is due, or when the claim of a mail being sent lapses.
+    """
+
+    kind = models.CharField(max_length=20, choices=MailKind)
+    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="+")
+    announcement = models.ForeignKey(
+        Announcement, null=True, blank=True, on_delete=models.CASCADE, related_name="mails"
+    )
+    object_ids = models.JSONField(
+        help_text="The ids its sender reads: a receipt, ballot audits, announced members or a nomination."
+    )
+    status = models.CharField(max_length=8, choices=MailStatus, default=MailStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects: ClassVar[OutgoingMailQuerySet] = OutgoingMailQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind=MailKind.ANNOUNCEMENT, announcement__isnull=False)
+                | (~Q(kind=MailKind.ANNOUNCEMENT) & Q(announcement__isnull=True)),
+                name="outgoing_mail_announcement_with_its_kind",
+            ),
+        ]
+        indexes = [models.Index(fields=("status", "next_attempt_at"), name="outgoing_mail_due")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.pk} ({self.get_status_display()})"

@@ -1,24 +1,25 @@
 """Celery tasks, and the only module that knows Celery.
 
 Tasks are thin and named, take ids and call one service. Services ask for background work
-through `request_recompute` and `request_announcement`, which enqueue once the current
-transaction commits (never before). A broker that is down is logged, never raised into the
-request: the database keeps the state (the stale flag, the unclaimed announcement) and the
-periodic sweeps enqueue the work once the broker is back.
+through the `request_*` functions, which enqueue once the current transaction commits (never
+before); the e-mail ones first write the mail's row in that transaction. A broker that is down
+is logged, never raised into the request: the database keeps the state (the stale flag, the
+unclaimed announcement, the pending mail) and the periodic sweeps do the work once the broker
+is back. No task is ever queued with a countdown or an ETA, and none retries through Celery:
+a worker holding such a message when the broker drops dies in kombu's `restore_unacked`.
 """
 
 import logging
 import time
-from smtplib import SMTPException
-from typing import Any
 
 from celery import Task, shared_task
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from voting.models import AnnouncementKind, Ballot
-from voting.notifications import announcements, ballot_notices, outcomes
+from awards.models import Nomination
+from voting.models import AnnouncementKind, Ballot, BallotAudit, MailKind, OutgoingMail, Receipt
+from voting.notifications import announcements, outbox
 from voting.results.publication import publish_due
 from voting.results.recompute import editions_needing_recompute, mark_stale, recompute_edition, seconds_until_due
 
@@ -35,26 +36,48 @@ def request_announcement(edition_id: int, kind: str) -> None:
     transaction.on_commit(lambda: _enqueue(plan_announcement_task, edition_id, kind))
 
 
-def request_receipt_email(receipt_id: int) -> None:
-    """E-mail the voter their new receipt once the current transaction commits."""
-    transaction.on_commit(lambda: _enqueue(send_receipt_task, receipt_id))
+def request_receipt_email(receipt: Receipt) -> None:
+    """Queue the voter's receipt e-mail in the current transaction; it is sent after commit."""
+    _send_after_commit(
+        [OutgoingMail.objects.queue(MailKind.RECEIPT, edition_id=receipt.ballot.edition_id, object_ids=[receipt.pk])]
+    )
 
 
-def request_status_notices(audit_ids: list[int]) -> None:
-    """Tell voters their ballot was set aside or restored, in batches, once the transaction commits."""
+def request_status_notices(audits: list[BallotAudit]) -> None:
+    """Queue the e-mails telling voters their ballot was set aside or restored, in the current
+    transaction: one mail per PODIUM_NOTIFY_BATCH_SIZE changes of one edition, sent after commit."""
     size = settings.PODIUM_NOTIFY_BATCH_SIZE
-    batches = [audit_ids[start : start + size] for start in range(0, len(audit_ids), size)]
+    mails = []
+    for edition_id in sorted({audit.edition_id for audit in audits}):
+        ids = [audit.pk for audit in audits if audit.edition_id == edition_id]
+        for start in range(0, len(ids), size):
+            mails.append(
+                OutgoingMail.objects.queue(
+                    MailKind.BALLOT_STATUS, edition_id=edition_id, object_ids=ids[start : start + size]
+                )
+            )
+    _send_after_commit(mails)
 
-    def enqueue_batches() -> None:
-        for batch in batches:
-            _enqueue(send_status_notices_task, batch)
 
-    transaction.on_commit(enqueue_batches)
+def request_nomination_outcome(nomination: Nomination) -> None:
+    """Queue the e-mail telling the suggester the outcome of its review, in the review's
+    transaction; it is sent after commit."""
+    mail = OutgoingMail.objects.queue(
+        MailKind.NOMINATION_OUTCOME, edition_id=nomination.category.edition_id, object_ids=[nomination.pk]
+    )
+    _send_after_commit([mail])
 
 
-def request_nomination_outcome(nomination_id: int) -> None:
-    """E-mail the suggester the outcome of their nomination's review once the current transaction commits."""
-    transaction.on_commit(lambda: _enqueue(send_nomination_outcome_task, nomination_id))
+def _send_after_commit(mails: list[OutgoingMail]) -> None:
+    """Enqueue each mail's first attempt once the transaction commits; a lost message is the sweep's."""
+    ids = [mail.pk for mail in mails]
+
+    def enqueue() -> None:
+        for mail_id in ids:
+            _enqueue(send_mail_task, mail_id)
+
+    if ids:
+        transaction.on_commit(enqueue)
 
 
 def _mark_stale_and_enqueue(edition_id: int) -> None:
@@ -77,17 +100,6 @@ def _enqueue(task: Task, *args: object, **options: object) -> None:
         if settings.CELERY_TASK_ALWAYS_EAGER:
             raise
         logger.exception("could not enqueue %s %s; a periodic sweep will retry", task.name, list(args))
-
-
-# E-mail tasks retry an SMTP or network error with a growing delay; what was sent is recorded,
-# so a retry sends only what is still unsent.
-EMAIL_RETRIES: dict[str, Any] = {
-    "acks_late": True,
-    "autoretry_for": (SMTPException, OSError),
-    "retry_backoff": 30,
-    "retry_backoff_max": 3600,
-    "max_retries": 8,
-}
 
 
 @shared_task(name="voting.recompute_edition", bind=True, acks_late=True, reject_on_worker_lost=True)
@@ -114,36 +126,26 @@ def sweep_editions_task() -> list[int]:
 
 @shared_task(name="voting.plan_announcement")
 def plan_announcement_task(edition_id: int, kind: str) -> int:
-    """Claim an announcement and enqueue one send task per batch of recipients."""
-    batches = announcements.plan_announcement(edition_id, kind)
-    for member_ids in batches:
-        send_announcement_batch_task.delay(edition_id, kind, member_ids)
-    return len(batches)
+    """Claim an announcement and queue its batches (one transaction); each is sent after commit."""
+    mails = announcements.plan_announcement(edition_id, kind)
+    for mail in mails:
+        _enqueue(send_mail_task, mail.pk)
+    return len(mails)
 
 
-@shared_task(name="voting.send_announcement_batch", **EMAIL_RETRIES)
-def send_announcement_batch_task(edition_id: int, kind: str, member_ids: list[int]) -> int:
-    return announcements.send_batch(edition_id, kind, member_ids)
+@shared_task(name="voting.send_mail")
+def send_mail_task(mail_id: int) -> str | None:
+    """The first attempt at one outgoing mail; its outcome is recorded, never retried by Celery.
+
+    Every later attempt is the sweep's (`sweep_mail_task`), from the row's `next_attempt_at`.
+    """
+    return outbox.send_first_attempt(mail_id)
 
 
-@shared_task(name="voting.send_receipt", **EMAIL_RETRIES)
-def send_receipt_task(receipt_id: int) -> bool:
-    return ballot_notices.send_receipt(receipt_id)
-
-
-@shared_task(name="voting.send_status_notices", **EMAIL_RETRIES)
-def send_status_notices_task(audit_ids: list[int]) -> int:
-    return ballot_notices.send_status_notices(audit_ids)
-
-
-@shared_task(
-    name="voting.send_nomination_outcome",
-    autoretry_for=(SMTPException, OSError),
-    retry_backoff=30,
-    max_retries=8,
-)
-def send_nomination_outcome_task(nomination_id: int) -> bool:
-    return outcomes.send_nomination_outcome(nomination_id)
+@shared_task(name="voting.sweep_mail")
+def sweep_mail_task() -> list[int]:
+    """Periodic: attempt the mails that are due (retries, and those whose send task was lost)."""
+    return outbox.sweep()
 
 
 @shared_task(name="voting.sweep_announcements")

@@ -85,6 +85,8 @@ def submit_ballot(
     try:
         with transaction.atomic():
             stored = _store(voter, edition, rules, clean, expected_version, client_ip, user_agent[:300])
+            if stored.changed:
+                tasks.request_receipt_email(stored.receipt)  # its row in this transaction, sent after commit
     except IntegrityError:
         # Another request created this voter's first ballot a moment ago: the same content
         # (a double click) is a success, anything else a stale form.
@@ -95,7 +97,6 @@ def submit_ballot(
     if stored.changed:
         BALLOTS_ACCEPTED.inc()
         tasks.request_recompute(edition.pk)
-        tasks.request_receipt_email(stored.receipt.pk)
     return stored
 
 

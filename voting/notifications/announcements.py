@@ -1,12 +1,13 @@
-"""E-mail announcements to members, sent by Celery after commit, in batches, retried.
+"""E-mail announcements to members, sent by Celery after commit, in batches, retried from the database.
 
 - When voting opens in an edition, members who voted in an earlier edition hear about it;
   24 hours before it closes, eligible members who have not voted yet get a reminder; when
   results are published, the edition's own voters do. Each e-mail starts with the words the
   organisers wrote for it on the edition (if any); staff preview them in the admin.
 - `voting.tasks.request_announcement` enqueues `plan_announcement` once the transaction commits. Planning
-  claims the (edition, kind) row (a unique constraint: twice is once) and enqueues one send
-  task per PODIUM_NOTIFY_BATCH_SIZE recipients. Each sent e-mail is recorded, so a retried
+  claims the (edition, kind) row (a unique constraint: twice is once) and, in the same
+  transaction, queues one `OutgoingMail` per PODIUM_NOTIFY_BATCH_SIZE recipients (see
+  `outbox` for how each is sent and retried). Each sent e-mail is recorded, so a retried
   batch sends only what is still unsent. A periodic task plans announcements whose message
   was lost. Nothing here runs in the request that casts a ballot, so a failing mail server
   never blocks a vote.
@@ -35,7 +36,9 @@ from voting.models import (
     AnnouncementDelivery,
     AnnouncementKind,
     Ballot,
+    MailKind,
     NotificationOptOut,
+    OutgoingMail,
 )
 
 logger = logging.getLogger(__name__)
@@ -107,18 +110,33 @@ def recipients(edition: Edition, kind: str) -> "QuerySet[User]":
     return members.exclude(pk__in=NotificationOptOut.objects.values("member")).order_by("pk")
 
 
-def plan_announcement(edition_id: int, kind: str) -> list[list[int]]:
-    """Claim the announcement and return its recipients in batches (already-sent ones left out)."""
+def plan_announcement(edition_id: int, kind: str) -> list[OutgoingMail]:
+    """Claim the announcement and queue one mail per batch of its recipients, in one transaction.
+
+    The (edition, kind) row is the claim: planning it again (the sweep, a second publication,
+    a redelivered message) finds it and queues nothing, so twice is once. Returns the batches
+    queued; their send tasks are the caller's to enqueue after commit.
+    """
     edition = Edition.objects.filter(pk=edition_id).first()
     if edition is None or not edition.is_public or kind not in AnnouncementKind.values:
         return []  # a draft is announced (by the sweep) once it is made public
-    announcement, _ = Announcement.objects.get_or_create(
-        edition=edition, kind=kind, defaults={"created_at": timezone.now()}
-    )
-    sent = AnnouncementDelivery.objects.filter(announcement=announcement).values("member")
-    ids = list(recipients(edition, kind).exclude(pk__in=sent).values_list("pk", flat=True))
-    size = settings.PODIUM_NOTIFY_BATCH_SIZE
-    return [ids[start : start + size] for start in range(0, len(ids), size)]
+    with transaction.atomic():
+        announcement, created = Announcement.objects.get_or_create(
+            edition=edition, kind=kind, defaults={"created_at": timezone.now()}
+        )
+        if not created:
+            return []
+        ids = list(recipients(edition, kind).values_list("pk", flat=True))
+        size = settings.PODIUM_NOTIFY_BATCH_SIZE
+        return [
+            OutgoingMail.objects.queue(
+                MailKind.ANNOUNCEMENT,
+                edition_id=edition.pk,
+                object_ids=ids[start : start + size],
+                announcement=announcement,
+            )
+            for start in range(0, len(ids), size)
+        ]
 
 
 def _message(edition: Edition, kind: str, member: User) -> EmailMessage:
@@ -172,8 +190,8 @@ def preview_messages(edition: Edition, sample: User) -> list[MessagePreview]:
 def send_batch(edition_id: int, kind: str, member_ids: Iterable[int]) -> int:
     """Send one batch over one connection; record each e-mail as it goes. Returns how many were sent.
 
-    An SMTP error propagates (the task retries the batch); what was sent before it is
-    recorded and skipped on the retry.
+    An SMTP error propagates (the outbox records it and retries the batch later); what was
+    sent before it is recorded and skipped on the retry, as are members who opted out since.
     """
     announcement = Announcement.objects.select_related("edition").get(edition_id=edition_id, kind=kind)
     sent = AnnouncementDelivery.objects.filter(announcement=announcement).values("member")

@@ -1,11 +1,12 @@
 """E-mails about one member's own ballot: its receipt after each change, and its status when
 the organisers set it aside or restore it.
 
-Sent by Celery after the change commits (`voting.tasks.request_receipt_email`,
-`request_status_notices`), never inside the request's transaction. Each sent e-mail is
-recorded (`Receipt.emailed_at`, `BallotNotice`), so a retried task sends only what is still
-unsent. Receipts are a confirmation of what the member just did and are always sent; status
-notices respect the member's opt-out like every announcement.
+Queued with the change (`voting.tasks.request_receipt_email`, `request_status_notices` write
+an `OutgoingMail` row in its transaction) and sent by Celery after it commits, never inside
+it (`outbox` retries). Each sent e-mail is recorded (`Receipt.emailed_at`, `BallotNotice`), so
+a retried attempt sends only what is still unsent. Receipts are a confirmation of what the
+member just did and are always sent; status notices respect the member's opt-out like every
+announcement.
 """
 
 from collections.abc import Iterable
@@ -75,7 +76,7 @@ def send_status_notices(audit_ids: Iterable[int]) -> int:
 
     Skips changes already notified, imported ballots (no member), opted-out or inactive
     members, and changes overtaken by a later one (the ballot's status is no longer what
-    this change made it). An SMTP error propagates (the task retries the batch).
+    this change made it). An SMTP error propagates (the outbox retries the batch later).
     """
     opted_out = NotificationOptOut.objects.values("member")
     audits = list(

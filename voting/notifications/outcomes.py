@@ -1,8 +1,9 @@
 """Telling a member what staff decided about their nomination, by e-mail, after the review commits.
 
-Sent by Celery (`voting.tasks.request_nomination_outcome`), never inside the review's
-transaction; the member's opt-out from announcements is respected, and a suggestion that
-is pending again (its review undone) sends nothing.
+Queued in the review's transaction (`voting.tasks.request_nomination_outcome`) and sent by
+Celery after it commits, retried by `outbox`; the member's opt-out from announcements is
+respected at each attempt, and a suggestion that is pending again (its review undone) sends
+nothing.
 """
 
 from django.conf import settings

@@ -78,7 +78,7 @@ def _change_status(
         BallotAudit.objects.bulk_create(audits)
         for edition_id in sorted({audit.edition_id for audit in audits}):
             tasks.request_recompute(edition_id)
-        tasks.request_status_notices([audit.pk for audit in audits if audit.ballot.voter_id is not None])
+        tasks.request_status_notices([audit for audit in audits if audit.ballot.voter_id is not None])
     changed = [audit.ballot_id for audit in audits]
     return ModerationOutcome(changed=changed, skipped=[pk for pk in wanted if pk not in set(changed)])
 

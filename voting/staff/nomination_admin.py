@@ -13,4 +13,4 @@ from voting import tasks
 
 class NominationReviewAdmin(NominationAdmin):
     def reviewed(self, request: HttpRequest, nomination: Nomination) -> None:  # noqa: ARG002 - the hook awards calls
-        tasks.request_nomination_outcome(nomination.pk)  # after commit; opt-outs respected there
+        tasks.request_nomination_outcome(nomination)  # queued with the review, sent after commit; opt-outs respected

@@ -1,4 +1,4 @@
-"""The turnout dashboard's reads: ballots over time, completion per category, invalidations, recompute.
+"""The turnout dashboard's reads: ballots over time, completion per category, invalidations, recompute, e-mails.
 
 A fixed handful of aggregate queries whatever the number of ballots; the chart is laid out
 by the shared SVG chart code (voting/results/charts.py), so the template only draws it (no
@@ -13,7 +13,7 @@ from django.db.models.functions import TruncDay, TruncHour
 from django.utils import timezone
 
 from awards.models import Edition
-from voting.models import Ballot, BallotAudit, BallotStatus, ResultsState, Vote
+from voting.models import Ballot, BallotAudit, BallotStatus, MailStatus, OutgoingMail, ResultsState, Vote
 from voting.results.charts import Chart, bar_chart
 
 MAX_BARS = 24 * 7  # beyond a week of hours, the chart counts per day
@@ -45,6 +45,7 @@ class Turnout:
     chart: Chart | None
     categories: list[CategoryCompletion]
     state: ResultsState | None
+    mails: dict[str, int]  # the edition's outgoing mails (or batches) per status, every status present
 
 
 def _buckets(edition: Edition) -> tuple[str, list[Bucket], int]:
@@ -114,4 +115,11 @@ def edition_turnout(edition: Edition) -> Turnout:
         chart=_chart(step, buckets),
         categories=categories,
         state=ResultsState.objects.select_related("current_release").filter(edition=edition).first(),
+        mails=_mails(edition),
     )
+
+
+def _mails(edition: Edition) -> dict[str, int]:
+    rows = OutgoingMail.objects.filter(edition=edition).order_by().values("status").annotate(n=Count("pk"))
+    counts = {row["status"]: row["n"] for row in rows}
+    return {status: counts.get(status, 0) for status in MailStatus.values}

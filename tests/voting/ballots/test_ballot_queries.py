@@ -14,8 +14,9 @@ pytestmark = pytest.mark.django_db
 
 # Member with their verified-address state (one read; the session comes from the cache), edition, the member's
 # ballot, categories and nominees (once: the service reuses the page's rules), the transaction
-# (lock, edition window, ballot, every vote in one INSERT, receipt) and the savepoint bookkeeping.
-BALLOT_SUBMIT_QUERIES = 12
+# (lock, edition window, ballot, every vote in one INSERT, receipt, the receipt e-mail's outgoing
+# mail row) and the savepoint bookkeeping.
+BALLOT_SUBMIT_QUERIES = 13
 
 
 def _full_ballot(edition) -> dict[str, object]:

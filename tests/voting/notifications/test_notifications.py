@@ -1,6 +1,5 @@
-"""Announcements by e-mail: enqueued after commit, batched, retried, opt-out; address retention."""
+"""Announcements by e-mail: enqueued after commit, batched, resumable, opt-out; address retention."""
 
-from collections.abc import Callable
 from datetime import timedelta
 from smtplib import SMTPException
 from unittest import mock
@@ -14,14 +13,13 @@ from django.utils import timezone
 from awards.models import Edition, Phase
 from tests.factories import CategoryFactory, EditionFactory, NomineeFactory, StaffFactory, UserFactory
 from voting.ballots.services import submit_ballot
-from voting.models import Announcement, AnnouncementDelivery, Ballot, NotificationOptOut
+from voting.models import Announcement, AnnouncementDelivery, Ballot, MailStatus, NotificationOptOut, OutgoingMail
 from voting.notifications import announcements as notifications
 from voting.notifications.announcements import opt_out_token, plan_announcement, send_batch
 from voting.staff.operations import open_voting_now, publish_results
 from voting.tasks import (
     plan_announcement_task,
     request_announcement,
-    send_announcement_batch_task,
     sweep_announcements_task,
 )
 
@@ -95,11 +93,12 @@ def test_voting_opened_goes_to_voters_of_earlier_editions_except_opted_out(
 def test_recipients_are_split_into_batches(settings) -> None:
     settings.PODIUM_NOTIFY_BATCH_SIZE = 2
     edition, voters = _edition_with_voters(5)
-    assert plan_announcement(edition.pk, "results_published") == [
+    assert [mail.object_ids for mail in plan_announcement(edition.pk, "results_published")] == [
         [voters[0].pk, voters[1].pk],
         [voters[2].pk, voters[3].pk],
         [voters[4].pk],
     ]
+    assert plan_announcement(edition.pk, "results_published") == []  # planned once
 
 
 def test_a_failing_send_is_retried_without_resending_what_went_out(settings) -> None:
@@ -121,57 +120,10 @@ def test_a_failing_send_is_retried_without_resending_what_went_out(settings) -> 
     assert sorted(m.to[0] for m in mail.outbox) == sorted(v.email for v in voters)
 
 
-def _failing_sends(fail_on: Callable[[int], bool]) -> tuple[dict[str, int], Callable[..., int]]:
-    """A stand-in for EmailMessage.send that raises an SMTP error on the attempts `fail_on` picks."""
-    real_send = mail.EmailMessage.send
-    attempts = {"n": 0}
-
-    def send(message: mail.EmailMessage, fail_silently: bool = False) -> int:
-        attempts["n"] += 1
-        if fail_on(attempts["n"]):
-            raise SMTPException("421 try again later")
-        return real_send(message, fail_silently)
-
-    return attempts, send
-
-
-@pytest.fixture
-def eager_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Inline tasks retry inline only when their errors are caught by Celery, not raised at the caller."""
-    from config.celery import app
-
-    monkeypatch.setitem(app.conf, "task_eager_propagates", False)
-
-
-def test_the_send_task_retries_after_an_smtp_error_and_sends_only_the_unsent(eager_retries: None) -> None:
-    edition, voters = _edition_with_voters(3)
-    plan_announcement(edition.pk, "results_published")
-    attempts, send = _failing_sends(lambda n: n == 2)  # the second e-mail of the first run fails once
-    with mock.patch.object(mail.EmailMessage, "send", send):
-        result = send_announcement_batch_task.delay(edition.pk, "results_published", [v.pk for v in voters])
-    assert result.get() == 2  # the retry sent the two that had not gone out
-    assert attempts["n"] == 4  # 1 sent + 1 failed, then 2 on the retry: nobody twice
-    assert sorted(m.to[0] for m in mail.outbox) == sorted(v.email for v in voters)
-    assert AnnouncementDelivery.objects.count() == 3
-
-
-def test_the_send_task_gives_up_after_eight_retries_and_records_nothing(eager_retries: None) -> None:
-    edition, voters = _edition_with_voters(2)
-    plan_announcement(edition.pk, "results_published")
-    attempts, send = _failing_sends(lambda n: True)  # the mail server refuses everything
-    with mock.patch.object(mail.EmailMessage, "send", send):
-        result = send_announcement_batch_task.delay(edition.pk, "results_published", [v.pk for v in voters])
-    with pytest.raises(SMTPException):
-        result.get()
-    assert attempts["n"] == 9  # the first run and eight retries, each stopping at its first e-mail
-    assert mail.outbox == []
-    assert not AnnouncementDelivery.objects.exists()
-
-
 def test_a_broken_mail_server_never_blocks_opening_voting_or_a_vote(
-    settings, django_capture_on_commit_callbacks, eager_retries: None
+    settings, django_capture_on_commit_callbacks
 ) -> None:
-    settings.EMAIL_BACKEND = "tests.voting.test_notifications.BrokenBackend"
+    settings.EMAIL_BACKEND = "tests.voting.notifications.test_notifications.BrokenBackend"
     now = timezone.now()
     _edition_with_voters(2, voting_opens_at=now - timedelta(days=400), voting_closes_at=now - timedelta(days=390))
     edition = _upcoming()
@@ -183,6 +135,9 @@ def test_a_broken_mail_server_never_blocks_opening_voting_or_a_vote(
     assert edition.phase_at(timezone.now()) == Phase.VOTING
     assert Announcement.objects.filter(edition=edition, kind="voting_opened").exists()
     assert not AnnouncementDelivery.objects.exists()  # nothing counted as sent
+    assert list(OutgoingMail.objects.values_list("status", "attempts", "last_error")) == [
+        (MailStatus.PENDING, 1, "OSError: mail server unreachable")  # the sweep tries again later
+    ]
     stored = submit_ballot(
         voter=UserFactory(), edition=edition, selections={category.pk: [nominee.pk]}, expected_version=0
     )

@@ -14,7 +14,7 @@ from config.workers import record_worker_heartbeat
 from tests.factories import EditionFactory, StaffFactory, UserFactory
 from tests.voting.conftest import category, nominee_ids
 from voting.ballots.services import submit_ballot
-from voting.models import Announcement, EditionAction, EditionAudit, ResultsState
+from voting.models import Announcement, EditionAction, EditionAudit, MailKind, MailStatus, OutgoingMail, ResultsState
 from voting.results.publication import OperationRefused
 from voting.staff.moderation import invalidate_ballots
 from voting.staff.operations import (
@@ -212,6 +212,23 @@ def test_turnout_dashboard(client: Client, edition) -> None:
     assert "<svg" in content
     assert "style=" not in content.split('id="turnout-totals"')[1]  # the CSP forbids inline styles
     assert "took" in content
+    # Three receipts and one set-aside notice, queued with their causes (no commit runs here to send them).
+    assert turnout.mails == {"pending": 4, "sending": 0, "sent": 0, "failed": 0}
+
+
+def test_turnout_shows_failed_mails_with_a_link_to_them(client: Client, edition) -> None:
+    failed = OutgoingMail.objects.queue(MailKind.RECEIPT, edition_id=edition.pk, object_ids=[1])
+    OutgoingMail.objects.filter(pk=failed.pk).update(status=MailStatus.FAILED, attempts=9)
+    OutgoingMail.objects.queue(MailKind.RECEIPT, edition_id=edition.pk, object_ids=[2])
+    OutgoingMail.objects.queue(MailKind.RECEIPT, edition_id=_upcoming().pk, object_ids=[3])  # another edition's
+    client.force_login(StaffFactory())
+    response = client.get(reverse("admin:awards_edition_turnout", args=[edition.pk]))
+    assert response.context["turnout"].mails == {"pending": 1, "sending": 0, "sent": 0, "failed": 1}
+    cell = response.content.decode().split('id="mails-failed">')[1].split("</td>")[0]
+    link = (
+        reverse("admin:voting_outgoingmail_changelist") + f"?edition__id__exact={edition.pk}&amp;status__exact=failed"
+    )
+    assert f'<a href="{link}">1</a>' in cell
 
 
 def test_turnout_of_an_empty_edition(client: Client) -> None:

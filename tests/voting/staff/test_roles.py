@@ -71,6 +71,7 @@ def test_both_groups_exist_with_exactly_their_permissions() -> None:
         "awards.review_nomination",
         "awards.run_edition",
         "voting.view_editionaudit",
+        "voting.view_outgoingmail",
     }
     assert _permissions("moderator") == {
         "awards.view_edition",
@@ -79,6 +80,7 @@ def test_both_groups_exist_with_exactly_their_permissions() -> None:
         "voting.moderate_ballot",
         "voting.view_ballotaudit",
         "voting.view_editionaudit",
+        "voting.view_outgoingmail",
     }
 
 
