@@ -160,6 +160,11 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 3600
+# No task result is read by Podium: tasks record what they did in the database. Sending a task
+# that keeps its result makes the web process subscribe to it on the result backend, and with
+# Redis down that subscription retried once a second for 20 s inside the request (a ballot
+# took 10 s during a 10 s outage). `podium.ping` alone keeps its result (tests, operators).
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A worker retries a lost broker for as long as it takes (Celery's default gives up after 100
 # attempts, about 50 minutes, and exits). No task is held with a countdown: see voting/tasks.py.

@@ -76,8 +76,8 @@ class PrivateRedis:
     """A `redis-server` of the test's own on a free loopback port, to stop and start at will
     (never the shared one: other test runs depend on it)."""
 
-    def __init__(self, workdir: Path) -> None:
-        self.port = free_port()
+    def __init__(self, workdir: Path, port: int | None = None) -> None:
+        self.port = port or free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.workdir = workdir
         self.process: subprocess.Popen[bytes] | None = None

@@ -4,11 +4,14 @@ Tasks are thin and named, take ids and call one service. Services ask for backgr
 through `request_recompute` and `request_announcement`, which enqueue once the current
 transaction commits (never before). A broker that is down is logged, never raised into the
 request: the database keeps the state (the stale flag, the unclaimed announcement) and the
-periodic sweeps enqueue the work once the broker is back.
+periodic sweeps enqueue the work once the broker is back. The same holds for anything else
+that fails after the commit (the database connection lost while flagging the edition): the
+change is stored, so the request must not fail for it.
 """
 
 import logging
 import time
+from collections.abc import Callable
 from smtplib import SMTPException
 from typing import Any
 
@@ -25,19 +28,26 @@ from voting.results.recompute import editions_needing_recompute, mark_stale, rec
 logger = logging.getLogger(__name__)
 
 
+def _after_commit(callback: Callable[[], None]) -> None:
+    """Run `callback` once the current transaction commits. With a worker, an error in it is logged
+    and the request goes on (what committed is stored; the sweeps catch up); inline (tests, the
+    embedded default) it propagates, so that it is seen."""
+    transaction.on_commit(callback, robust=not settings.CELERY_TASK_ALWAYS_EAGER)
+
+
 def request_recompute(edition_id: int) -> None:
     """Ask for the edition's leaderboards to be recomputed once the current transaction commits."""
-    transaction.on_commit(lambda: _mark_stale_and_enqueue(edition_id))
+    _after_commit(lambda: _mark_stale_and_enqueue(edition_id))
 
 
 def request_announcement(edition_id: int, kind: str) -> None:
     """Plan the announcement once the current transaction commits (never before)."""
-    transaction.on_commit(lambda: _enqueue(plan_announcement_task, edition_id, kind))
+    _after_commit(lambda: _enqueue(plan_announcement_task, edition_id, kind))
 
 
 def request_receipt_email(receipt_id: int) -> None:
     """E-mail the voter their new receipt once the current transaction commits."""
-    transaction.on_commit(lambda: _enqueue(send_receipt_task, receipt_id))
+    _after_commit(lambda: _enqueue(send_receipt_task, receipt_id))
 
 
 def request_status_notices(audit_ids: list[int]) -> None:
@@ -49,12 +59,12 @@ def request_status_notices(audit_ids: list[int]) -> None:
         for batch in batches:
             _enqueue(send_status_notices_task, batch)
 
-    transaction.on_commit(enqueue_batches)
+    _after_commit(enqueue_batches)
 
 
 def request_nomination_outcome(nomination_id: int) -> None:
     """E-mail the suggester the outcome of their nomination's review once the current transaction commits."""
-    transaction.on_commit(lambda: _enqueue(send_nomination_outcome_task, nomination_id))
+    _after_commit(lambda: _enqueue(send_nomination_outcome_task, nomination_id))
 
 
 def _mark_stale_and_enqueue(edition_id: int) -> None:
