@@ -18,7 +18,7 @@ from pathlib import Path
 from awards.models import Edition
 from bench.stack import CSRF, OPEN_EDITION
 from config.api_errors import error_body
-from config.database import TRY_AGAIN
+from config.database import INTERRUPTED, TRY_AGAIN
 
 WEB, API = "web", "api"
 TIMEOUT_SECONDS = 40.0  # past gunicorn's 30 s worker timeout: a hung request shows as no answer
@@ -119,8 +119,12 @@ class Burst:
         if member.kind == WEB:
             location = response.getheader("Location") or ""
             acknowledged = response.status == 302 and location.endswith("/ballot/done/")
-            try_again = response.status == 503 and TRY_AGAIN in body.decode(errors="replace")
-            return Attempt(member, started, took, response.status, acknowledged, try_again, location)
+            page = body.decode(errors="replace")
+            # The form's "try again" (choices kept), or the page of a request that lost the database
+            # before the ballot view ran (config.database.LostConnectionMiddleware).
+            try_again = response.status == 503 and (TRY_AGAIN in page or INTERRUPTED in page)
+            shape = "form" if TRY_AGAIN in page else "page" if INTERRUPTED in page else ""
+            return Attempt(member, started, took, response.status, acknowledged, try_again, location or shape)
         document = _json(body)
         acknowledged = response.status == 200 and document.get("version") == 1 and document.get("changed") is True
         try_again = response.status == 503 and document == error_body("try_again", TRY_AGAIN)

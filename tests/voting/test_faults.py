@@ -350,6 +350,21 @@ def test_database_connection_lost_while_the_submission_loads_the_ballot_shows_tr
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
+def test_database_connection_lost_while_loading_the_member_answers_try_again_not_a_500(edition, client: Client) -> None:
+    """Killed before the view runs (the session's member is read in its decorator): a 503 page, nothing stored."""
+    client.force_login(UserFactory())
+    with _connection_killed_once(lambda sql: 'FROM "accounts_user"' in sql) as state:
+        response = client.post(reverse("voting:ballot_submit", args=[edition.slug]), _ballot_post(edition))
+    assert state["killed"]
+    assert response.status_code == 503
+    assert "A temporary server problem interrupted this request. Please try again in a moment." in (
+        response.content.decode()
+    )
+    assert Ballot.objects.count() == 0
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
 def test_database_connection_lost_after_the_ballot_commits_still_acknowledges_it(edition, client: Client) -> None:
     """The ballot is stored: the member is sent to the receipt page, never told "nothing was changed"."""
     member = UserFactory()
