@@ -32,15 +32,29 @@ def children(pid: int) -> list[int]:
 
 @dataclass
 class WorkerWatch:
-    """The Celery worker under `python -m config.supervise`: kill it, see the supervisor start another."""
+    """The Celery worker under `python -m config.supervise`: kill it, see the supervisor start
+    another, and notice every exit it was not asked for (`watch`, polled every 0.1 s)."""
 
     supervisor_pid: int
     killed: list[int] = field(default_factory=list)
     restarted_after: float | None = None
+    exits: list[tuple[float, int]] = field(default_factory=list)  # (seconds into the watch, pid) not killed
+    stop: threading.Event = field(default_factory=threading.Event)
 
     def current(self) -> int | None:
         found = children(self.supervisor_pid)
         return found[0] if found else None
+
+    def watch(self, started: float) -> None:
+        def poll() -> None:
+            seen = self.current()
+            while not self.stop.wait(0.1):
+                pid = self.current()
+                if seen is not None and pid != seen and seen not in self.killed:
+                    self.exits.append((time.monotonic() - started, seen))
+                seen = pid if pid is not None else seen
+
+        threading.Thread(target=poll, daemon=True).start()
 
     def kill(self) -> str:
         pid = self.current()

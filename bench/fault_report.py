@@ -86,6 +86,11 @@ def _promises(report: dict[str, Any], config: dict[str, Any]) -> list[tuple[str,
             not stored.try_again_stored,
         ),
         (
+            "the worker exits only when killed (it rides out the Redis outage)",
+            ", ".join(f"pid {pid} at {at:.1f} s" for at, pid in worker.exits) or "no other exit",
+            not worker.exits,
+        ),
+        (
             "the supervisor restarted the killed worker",
             _seconds(worker.restarted_after),
             worker.restarted_after is not None,

@@ -112,11 +112,13 @@ def _run(stack: Stack, redis: PrivateRedis, config: dict[str, Any], directory: P
     threads = burst.start()
     schedule = Schedule(burst.started, faults)
     schedule.start()
+    worker.watch(burst.started)
     for thread in [*threads, schedule]:
         thread.join(timeout=config["seconds"] + TIMEOUT_SECONDS + 10)
     report["burst_seconds"] = time.monotonic() - burst.started
     report["load_after_burst"] = os.getloadavg()
     report["caught_up_after"] = wait_caught_up(edition, config["sweep"] + config["delay"] + 10)
+    worker.stop.set()
     report["leaderboard"] = leaderboard_lag(edition)
     report["running"] = {
         "gunicorn": stack.processes[0].poll() is None,

@@ -171,6 +171,15 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # attempts, about 50 minutes, and exits). No task is held with a countdown: see voting/tasks.py.
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_BROKER_CONNECTION_TIMEOUT = env_int("CELERY_BROKER_CONNECTION_TIMEOUT", 2, minimum=1)
+# On a Redis broker, kombu's acknowledgement emulation keeps every message a worker holds
+# (an acks_late task running in a prefork child) in Redis until acked; when Redis drops, the
+# worker restores them over a connection it has already collected and exits for good
+# (AttributeError "'NoneType' object has no attribute 'hostname'" in restore_unacked: the fault
+# run's prefork worker, every outage). Without the emulation a message held by a worker that
+# dies is lost instead of redelivered an hour later (the visibility timeout): the sweep redoes
+# a lost recompute; a lost e-mail task is not sent again.
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"ack_emulation": False}
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "podium")
 CELERY_BEAT_SCHEDULE = {

@@ -51,9 +51,10 @@ def wait_until_idle(queue: str, timeout: float = 60) -> None:
     raise TimeoutError(f"worker {node} still busy after {timeout} s")
 
 
-def start_worker(queue: str, broker_url: str | None = None) -> "subprocess.Popen[bytes]":
+def start_worker(queue: str, broker_url: str | None = None, pool: str = "solo") -> "subprocess.Popen[bytes]":
     """`celery worker` consuming `queue` only, under a node name of its own (several test
-    runs may share one broker); on `broker_url` when given, else the configured broker."""
+    runs may share one broker); on `broker_url` when given, else the configured broker.
+    `pool="prefork"` runs two child processes, as the Procfile's worker does."""
     env = {**os.environ, "CELERY_TASK_DEFAULT_QUEUE": queue}
     if broker_url:
         env["CELERY_BROKER_URL"] = broker_url
@@ -61,7 +62,9 @@ def start_worker(queue: str, broker_url: str | None = None) -> "subprocess.Popen
     if database_url:
         env["DATABASE_URL"] = database_url
     celery = str(Path(sys.executable).parent / "celery")
-    command = [celery, "-A", "config", "worker", "-P", "solo", "-Q", queue, "-n", node_name(queue)]
+    command = [celery, "-A", "config", "worker", "-P", pool, "-Q", queue, "-n", node_name(queue)]
+    if pool == "prefork":
+        command += ["--concurrency", "2"]
     command += ["--without-gossip", "--without-mingle", "-l", "WARNING"]
     return subprocess.Popen(command, cwd=ROOT, env=env)
 

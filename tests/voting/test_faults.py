@@ -136,13 +136,15 @@ def private_redis(tmp_path: Path):
 @pytest.mark.broker
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("pool", ["solo", "prefork"])
 def test_worker_survives_a_broker_outage_while_a_delayed_recompute_is_held(
-    edition, private_redis, settings, monkeypatch: pytest.MonkeyPatch
+    edition, private_redis, settings, monkeypatch: pytest.MonkeyPatch, pool: str
 ) -> None:
     """Redis (the broker) dies while the worker waits out a recompute's delay, and comes back.
 
     The worker stays up, and the periodic sweep brings the leaderboard up to every ballot,
-    the one stored during the outage included.
+    the one stored during the outage included. Also with the Procfile's prefork pool, where
+    the recompute runs in a child while the worker's main process sees the broker go.
     """
     from voting.ballots.services import submit_ballot
 
@@ -150,7 +152,7 @@ def test_worker_survives_a_broker_outage_while_a_delayed_recompute_is_held(
     monkeypatch.setenv("PODIUM_RECOMPUTE_DELAY_SECONDS", "4")
     fund_category, fund = category(edition, "fund").pk, nominee_ids(edition, "fund")
     queue = f"podium-outage-{os.getpid()}"
-    worker = start_worker(queue, broker_url=private_redis.url)
+    worker = start_worker(queue, broker_url=private_redis.url, pool=pool)
     previous_queue = app.conf.task_default_queue
     try:
         assert _worker_answers(queue, worker, 60), "the worker did not start"
