@@ -14,7 +14,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -24,143 +23,31 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-import uuid
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from allauth.account.models import EmailAddress
-from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
-from django.core.management import call_command
 from django.db import connection
-from django.utils import timezone
 
-from accounts.models import User
 from awards.models import Edition, VotingMethod
-from bench.models import Choice, Question
+from bench.stack import (
+    BIN,
+    CSRF,
+    OPEN_EDITION,
+    ROOT,
+    Stack,
+    ballot_body,
+    expected_votes,
+    free_port,
+    make_members,
+    prepare_data,
+)
 from voting.models import Ballot, Receipt, ResultsState, Vote
 
-ROOT = Path(__file__).resolve().parent.parent
 WRK_DIR = Path(__file__).resolve().parent / "wrk"
-BIN = Path(sys.executable).parent
-CSRF = "benchcsrfsecret0123456789abcdefg"
-OPEN_EDITION = "moon-awards-2025"
 RESULTS = "/editions/moon-awards-2024/results/"
 JSON = "/editions/moon-awards-2024/results.json"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def server_env(port: int) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "DEBUG": "0",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "0",
-        "SESSION_COOKIE_SECURE": "0",
-        "CSRF_COOKIE_SECURE": "0",
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "GUNICORN_ACCESS_LOG": "",  # the same for every endpoint; kept off so wrk measures Django
-        "LOG_LEVEL": "WARNING",
-        # Loopback clients share one address: lift the per-address ballot limit for the load test.
-        "PODIUM_BALLOT_RATE_LIMIT": "100000/m/user,1000000/m/ip",
-        "PODIUM_RECOMPUTE_DELAY_SECONDS": os.environ.get("PODIUM_RECOMPUTE_DELAY_SECONDS", "2"),
-        "CELERY_BROKER_URL": os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/4"),
-        "CELERY_TASK_DEFAULT_QUEUE": "podium-bench",
-    }
-
-
-class Stack:
-    """gunicorn (and a Celery worker) started for the run, stopped at the end."""
-
-    def __init__(self, workers: int) -> None:
-        self.port = _free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.metrics_dir = tempfile.mkdtemp(prefix="podium-bench-metrics-")
-        env = {**server_env(self.port), "WEB_CONCURRENCY": str(workers), "PROMETHEUS_MULTIPROC_DIR": self.metrics_dir}
-        self.env = env
-        self.log = open(Path(self.metrics_dir).with_suffix(".log"), "w")  # noqa: SIM115 - read it when a run fails
-        print(f"  server and worker log: {self.log.name}", flush=True)
-        subprocess.run(
-            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
-        )
-        self.processes: list[subprocess.Popen[bytes]] = []
-        self.processes.append(
-            subprocess.Popen(
-                [str(BIN / "gunicorn"), "config.wsgi", "--config", "gunicorn.conf.py"],
-                cwd=ROOT,
-                env=env,
-                start_new_session=True,
-                stdout=self.log,
-                stderr=self.log,
-            )
-        )
-        self._wait()
-
-    def start_worker(self) -> None:
-        self.processes.append(
-            subprocess.Popen(
-                [
-                    str(BIN / "celery"),
-                    "-A",
-                    "config",
-                    "worker",
-                    "-l",
-                    "WARNING",
-                    "--concurrency",
-                    "1",
-                    "--hostname",
-                    f"bench-{uuid.uuid4().hex[:6]}@%h",
-                    "-Q",
-                    "podium-bench",
-                ],
-                cwd=ROOT,
-                env=self.env,
-                start_new_session=True,
-                stdout=self.log,
-                stderr=self.log,
-            )
-        )
-
-    def start_beat(self, schedule: Path) -> None:
-        self.processes.append(
-            subprocess.Popen(
-                [str(BIN / "celery"), "-A", "config", "beat", "-l", "WARNING", "--schedule", str(schedule)],
-                cwd=ROOT,
-                env=self.env,
-                start_new_session=True,
-                stdout=self.log,
-                stderr=self.log,
-            )
-        )
-
-    def _wait(self) -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{self.base}/healthz", timeout=2):
-                    return
-            except OSError:
-                time.sleep(0.3)
-        raise RuntimeError("gunicorn did not start")
-
-    def stop(self) -> None:
-        for process in self.processes:
-            os.killpg(process.pid, signal.SIGTERM)
-        for process in self.processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-        shutil.rmtree(self.metrics_dir, ignore_errors=True)
 
 
 def wrk(
@@ -202,57 +89,6 @@ def wrk(
 def _ms(text: str) -> float:
     value, unit = re.match(r"([\d.]+)(us|ms|s|m)", text).groups()
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
-
-
-def prepare_data() -> None:
-    call_command("load_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
-    question, _ = Question.objects.get_or_create(pk=1, defaults={"question_text": "What's up?"})
-    for n in range(1, 4):
-        Choice.objects.get_or_create(pk=n, defaults={"question": question, "choice_text": f"choice {n}"})
-
-
-def make_members(count: int, directory: Path) -> Path:
-    """Members with a verified address and a logged-in session each; their cookies, one per line."""
-    prefix = uuid.uuid4().hex[:8]
-    users = User.objects.bulk_create(
-        User(email=f"bench-{prefix}-{n}@bench.example", password="!unusable") for n in range(count)
-    )
-    EmailAddress.objects.bulk_create(
-        EmailAddress(user=user, email=user.email, primary=True, verified=True) for user in users
-    )
-    store = SessionStore()
-    sessions, cookies = [], []
-    expires = timezone.now() + timedelta(days=1)
-    for user in users:
-        key = uuid.uuid4().hex
-        data = {
-            SESSION_KEY: str(user.pk),
-            BACKEND_SESSION_KEY: settings.AUTHENTICATION_BACKENDS[0],  # as a sign-in stores it
-            HASH_SESSION_KEY: user.get_session_auth_hash(),
-        }
-        sessions.append(Session(session_key=key, session_data=store.encode(data), expire_date=expires))
-        cookies.append(f"sessionid={key}")
-    Session.objects.bulk_create(sessions)
-    path = directory / "cookies.txt"
-    path.write_text("\n".join(cookies) + "\n")
-    return path
-
-
-def ballot_body(directory: Path) -> Path:
-    """The full demo ballot: a choice in every category, as the ballot page's form posts it."""
-    edition = Edition.objects.get(slug=OPEN_EDITION)
-    fields: list[tuple[str, str]] = [("csrfmiddlewaretoken", CSRF), ("version", "0")]
-    for category in edition.categories.order_by("order"):
-        nominees = list(category.nominees.filter(active=True).order_by("order").values_list("pk", flat=True))
-        if category.method == VotingMethod.PLURALITY:
-            fields.append((f"category-{category.pk}", str(nominees[0])))
-        elif category.method == VotingMethod.APPROVAL:
-            fields += [(f"category-{category.pk}", str(n)) for n in nominees[: category.max_choices or 1]]
-        else:
-            fields += [(f"category-{category.pk}-{n}", str(rank)) for rank, n in enumerate(nominees[:3], start=1)]
-    path = directory / "ballot.txt"
-    path.write_text(urllib.parse.urlencode(fields))
-    return path
 
 
 def _post_ballot(base: str, cookie: str, body: bytes) -> int:
@@ -456,7 +292,7 @@ class BareStack:
     """The bare baseline app (bench/bare: no Podium code) under its own gunicorn, same worker count."""
 
     def __init__(self, workers: int) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.bare.settings"}
         subprocess.run([sys.executable, "-m", "bench.bare.prepare"], cwd=ROOT, env=env, check=True)
@@ -553,7 +389,7 @@ def check_ballots(member_file: Path, body: Path) -> int:
     (wrk counts every response that is not a redirect to the receipt page as an error).
     """
     edition = Edition.objects.get(slug=OPEN_EDITION)
-    expected = _expected_votes(body)
+    expected = expected_votes(body)
     keys = [line.split("=", 1)[1] for line in member_file.read_text().split()]
     voter_ids = {int(s.get_decoded()[SESSION_KEY]) for s in Session.objects.filter(session_key__in=keys)}
     assert len(voter_ids) == len(keys), "a bench member lost their session"
@@ -571,19 +407,6 @@ def check_ballots(member_file: Path, body: Path) -> int:
         assert votes.get(ballot.pk) == expected, f"member {voter}: stored votes differ from the posted ballot"
         assert ballot.pk in receipts, f"member {voter}: no receipt"
     return len(ballots)
-
-
-def _expected_votes(body: Path) -> set[tuple[int, int, int | None]]:
-    expected: set[tuple[int, int, int | None]] = set()
-    for key, value in urllib.parse.parse_qsl(body.read_text()):
-        parts = key.split("-")
-        if parts[0] != "category":
-            continue
-        if len(parts) == 3:
-            expected.add((int(parts[1]), int(parts[2]), int(value)))
-        else:
-            expected.add((int(parts[1]), int(value), None))
-    return expected
 
 
 def main(quick: bool = False) -> dict[str, Any]:

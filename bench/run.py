@@ -1,8 +1,12 @@
-"""`python -m bench.run [recompute] [ranked] [http] [freshness] [imports] [--large] [--quick]`: run benchmarks, print figures and ratios.
+"""`python -m bench.run [recompute] [ranked] [http] [freshness] [imports] [faults] [--large] [--quick]`: run benchmarks, print figures and ratios.
 
 Uses PostgreSQL (DATABASE_URL, default the `podium_bench` database, created if missing),
 Redis (REDIS_URL, default redis://127.0.0.1:6379/3) and a Redis broker for the Celery worker
 (BENCH_BROKER_URL, default redis://127.0.0.1:6379/4). Never part of the test suite.
+
+`faults` (bench/faults.py) breaks its own stack, so it runs alone, on its own database
+(default `podium_fault`) and a redis-server it starts on REDIS_URL's port (default 6391);
+it exits with status 1 when a promise is broken.
 """
 
 import argparse
@@ -36,6 +40,11 @@ def main() -> None:
     parser.add_argument("--large", action="store_true", help="also 5M plurality votes")
     parser.add_argument("--quick", action="store_true", help="shorter HTTP runs")
     args = parser.parse_args()
+    if "faults" in args.suites:
+        if args.suites != ["faults"]:
+            parser.error("faults stops its Redis and kills its processes: run it alone")
+        os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/podium_fault")
+        os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6391/0")
     os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/podium_bench")
     os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/3")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
@@ -70,6 +79,12 @@ def main() -> None:
         from bench import http
 
         http.freshness_main()
+    if "faults" in args.suites:
+        from bench import faults
+
+        held = faults.main()
+        sys.stdout.flush()
+        sys.exit(0 if held else 1)
     sys.stdout.flush()
 
 

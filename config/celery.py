@@ -23,9 +23,10 @@ app.autodiscover_tasks()
 logger = logging.getLogger(__name__)
 
 
-@app.task(name="podium.ping")
+@app.task(name="podium.ping", ignore_result=False)
 def ping() -> str:
-    """Answer "pong": proves a worker is consuming from the broker (tests and operators use it)."""
+    """Answer "pong": proves a worker is consuming from the broker (tests and operators use it; its
+    result is kept, unlike every other task's)."""
     return "pong"
 
 

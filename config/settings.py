@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.database.LostConnectionMiddleware",  # a view that lost the database: 503 "try again"
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -160,12 +161,26 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 3600
+# No task result is read by Podium: tasks record what they did in the database. Sending a task
+# that keeps its result makes the web process subscribe to it on the result backend, and with
+# Redis down that subscription retried once a second for 20 s inside the request (a ballot
+# took 10 s during a 10 s outage). `podium.ping` alone keeps its result (tests, operators).
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A worker retries a lost broker for as long as it takes (Celery's default gives up after 100
 # attempts, about 50 minutes, and exits). No task is held with a countdown or retried
 # through Celery (e-mail retries are rows in the database): see voting/tasks.py.
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_BROKER_CONNECTION_TIMEOUT = env_int("CELERY_BROKER_CONNECTION_TIMEOUT", 2, minimum=1)
+# On a Redis broker, kombu's acknowledgement emulation keeps every message a worker holds
+# (an acks_late task running in a prefork child) in Redis until acked; when Redis drops, the
+# worker restores them over a connection it has already collected and exits for good
+# (AttributeError "'NoneType' object has no attribute 'hostname'" in restore_unacked: the fault
+# run's prefork worker, every outage). Without the emulation a message held by a worker that
+# dies is lost instead of redelivered an hour later (the visibility timeout): the sweep redoes
+# a lost recompute; a lost e-mail task is not sent again.
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"ack_emulation": False}
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "podium")
 CELERY_BEAT_SCHEDULE = {

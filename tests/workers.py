@@ -55,11 +55,17 @@ def wait_until_idle(queue: str, timeout: float = 60) -> None:
 
 
 def start_worker(
-    queue: str, broker_url: str | None = None, *, node: str | None = None, env: dict[str, str] | None = None
+    queue: str,
+    broker_url: str | None = None,
+    *,
+    node: str | None = None,
+    env: dict[str, str] | None = None,
+    pool: str = "solo",
 ) -> "subprocess.Popen[bytes]":
     """`celery worker` consuming `queue` only, under a node name of its own (several test
     runs may share one broker; `node` names a second worker of one queue); on `broker_url`
-    when given, else the configured broker; `env` adds to its environment."""
+    when given, else the configured broker; `env` adds to its environment.
+    `pool="prefork"` runs two child processes, as the Procfile's worker does."""
     env = {**os.environ, **(env or {}), "CELERY_TASK_DEFAULT_QUEUE": queue}
     if broker_url:
         env["CELERY_BROKER_URL"] = broker_url
@@ -67,7 +73,9 @@ def start_worker(
     if database_url:
         env["DATABASE_URL"] = database_url
     celery = str(Path(sys.executable).parent / "celery")
-    command = [celery, "-A", "config", "worker", "-P", "solo", "-Q", queue, "-n", node or node_name(queue)]
+    command = [celery, "-A", "config", "worker", "-P", pool, "-Q", queue, "-n", node or node_name(queue)]
+    if pool == "prefork":
+        command += ["--concurrency", "2"]
     command += ["--without-gossip", "--without-mingle", "-l", "WARNING"]
     return subprocess.Popen(command, cwd=ROOT, env=env)
 
@@ -97,8 +105,8 @@ class PrivateRedis:
     """A `redis-server` of the test's own on a free loopback port, to stop and start at will
     (never the shared one: other test runs depend on it)."""
 
-    def __init__(self, workdir: Path) -> None:
-        self.port = free_port()
+    def __init__(self, workdir: Path, port: int | None = None) -> None:
+        self.port = port or free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.workdir = workdir
         self.process: subprocess.Popen[bytes] | None = None

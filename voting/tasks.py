@@ -7,10 +7,13 @@ is logged, never raised into the request: the database keeps the state (the stal
 unclaimed announcement, the pending mail) and the periodic sweeps do the work once the broker
 is back. No task is ever queued with a countdown or an ETA, and none retries through Celery:
 a worker holding such a message when the broker drops dies in kombu's `restore_unacked`.
+The same holds for anything else that fails after the commit (the database connection lost
+while flagging the edition): the change is stored, so the request must not fail for it.
 """
 
 import logging
 import time
+from collections.abc import Callable
 
 from celery import Task, shared_task
 from django.conf import settings
@@ -26,14 +29,21 @@ from voting.results.recompute import editions_needing_recompute, mark_stale, rec
 logger = logging.getLogger(__name__)
 
 
+def _after_commit(callback: Callable[[], None]) -> None:
+    """Run `callback` once the current transaction commits. With a worker, an error in it is logged
+    and the request goes on (what committed is stored; the sweeps catch up); inline (tests, the
+    embedded default) it propagates, so that it is seen."""
+    transaction.on_commit(callback, robust=not settings.CELERY_TASK_ALWAYS_EAGER)
+
+
 def request_recompute(edition_id: int) -> None:
     """Ask for the edition's leaderboards to be recomputed once the current transaction commits."""
-    transaction.on_commit(lambda: _mark_stale_and_enqueue(edition_id))
+    _after_commit(lambda: _mark_stale_and_enqueue(edition_id))
 
 
 def request_announcement(edition_id: int, kind: str) -> None:
     """Plan the announcement once the current transaction commits (never before)."""
-    transaction.on_commit(lambda: _enqueue(plan_announcement_task, edition_id, kind))
+    _after_commit(lambda: _enqueue(plan_announcement_task, edition_id, kind))
 
 
 def request_receipt_email(receipt: Receipt) -> None:
@@ -77,7 +87,7 @@ def _send_after_commit(mails: list[OutgoingMail]) -> None:
             _enqueue(send_mail_task, mail_id)
 
     if ids:
-        transaction.on_commit(enqueue)
+        _after_commit(enqueue)
 
 
 def _mark_stale_and_enqueue(edition_id: int) -> None:

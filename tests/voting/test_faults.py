@@ -1,9 +1,11 @@
 """Faults on real services: a vote the server acknowledged is never lost."""
 
 import json
+import logging
 import os
 import signal
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -134,13 +136,15 @@ def private_redis(tmp_path: Path):
 @pytest.mark.broker
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("pool", ["solo", "prefork"])
 def test_worker_survives_a_broker_outage_while_a_delayed_recompute_is_held(
-    edition, private_redis, settings, monkeypatch: pytest.MonkeyPatch
+    edition, private_redis, settings, monkeypatch: pytest.MonkeyPatch, pool: str
 ) -> None:
     """Redis (the broker) dies while the worker waits out a recompute's delay, and comes back.
 
     The worker stays up, and the periodic sweep brings the leaderboard up to every ballot,
-    the one stored during the outage included.
+    the one stored during the outage included. Also with the Procfile's prefork pool, where
+    the recompute runs in a child while the worker's main process sees the broker go.
     """
     from voting.ballots.services import submit_ballot
 
@@ -148,7 +152,7 @@ def test_worker_survives_a_broker_outage_while_a_delayed_recompute_is_held(
     monkeypatch.setenv("PODIUM_RECOMPUTE_DELAY_SECONDS", "4")
     fund_category, fund = category(edition, "fund").pk, nominee_ids(edition, "fund")
     queue = f"podium-outage-{os.getpid()}"
-    worker = start_worker(queue, broker_url=private_redis.url)
+    worker = start_worker(queue, broker_url=private_redis.url, pool=pool)
     previous_queue = app.conf.task_default_queue
     try:
         assert _worker_answers(queue, worker, 60), "the worker did not start"
@@ -169,6 +173,30 @@ def test_worker_survives_a_broker_outage_while_a_delayed_recompute_is_held(
         app.conf.task_default_queue = previous_queue
         worker.terminate()
         worker.wait(timeout=20)
+
+
+@pytest.mark.broker
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_with_redis_down_a_ballot_never_waits_on_the_result_backend(
+    edition, private_redis, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Redis as the broker and the result backend, stopped: the ballot is stored, and the request
+    never tries the result backend (whose reconnect held each request up to 20 s, a retry a second)."""
+    from celery.backends.redis import RedisBackend
+
+    monkeypatch.setattr(app, "_backend_cache", RedisBackend(app=app, url=private_redis.url))
+    first = Client()
+    first.force_login(UserFactory())
+    assert first.post(reverse("voting:ballot_submit", args=[edition.slug]), _ballot_post(edition)).status_code == 302
+    private_redis.stop()
+    member = Client()
+    member.force_login(UserFactory())
+    with caplog.at_level(logging.INFO, logger="celery.backends.redis"):
+        response = member.post(reverse("voting:ballot_submit", args=[edition.slug]), _ballot_post(edition, 1))
+    assert response.status_code == 302
+    assert Ballot.objects.filter(edition=edition).count() == 2
+    assert [r.getMessage() for r in caplog.records if r.name == "celery.backends.redis"] == []
 
 
 @pytest.mark.django_db(transaction=True)
@@ -271,6 +299,108 @@ def test_database_connection_lost_mid_api_submission_is_a_503_in_the_error_shape
     connection.close()
     assert Ballot.objects.count() == 0
     assert Vote.objects.count() == 0
+
+
+@contextmanager
+def _connection_killed_once(when):
+    """Terminate this connection's backend on the first statement `when(sql)` picks; close it afterwards."""
+    state = {"killed": False}
+
+    def wrapper(execute, sql, params, many, context):
+        if not state["killed"] and when(sql):
+            state["killed"] = True
+            with _admin_connection() as admin:
+                admin.execute("SELECT pg_terminate_backend(%s)", [connection.connection.info.backend_pid])
+        return execute(sql, params, many, context)
+
+    try:
+        with connection.execute_wrapper(wrapper):
+            yield state
+    finally:
+        connection.close()  # the next query (the test's own, its teardown) opens a fresh one
+
+
+def _after_the_ballot_commits():
+    """Picks the first statement outside a transaction once the receipt was inserted: the ballot has committed."""
+    seen = {"receipt": False}
+
+    def when(sql: str) -> bool:
+        seen["receipt"] = seen["receipt"] or sql.startswith('INSERT INTO "voting_receipt"')
+        return seen["receipt"] and not connection.in_atomic_block
+
+    return when
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_database_connection_lost_while_the_submission_loads_the_ballot_shows_try_again(
+    edition, client: Client
+) -> None:
+    """Killed before the service runs (reading the member's ballot): the form's "try again", choices kept, not a 500."""
+    client.force_login(UserFactory())
+    with _connection_killed_once(lambda sql: 'FROM "voting_ballot"' in sql) as state:
+        response = client.post(reverse("voting:ballot_submit", args=[edition.slug]), _ballot_post(edition, 1))
+    assert state["killed"]
+    assert response.status_code == 503
+    page = response.content.decode()
+    assert "temporary server problem. Nothing was changed: please try again. Your choices are kept below." in page
+    fund_field = f"category-{category(edition, 'fund').pk}"
+    assert response.context["form"][fund_field].value() == [str(nominee_ids(edition, "fund")[1])]  # choices kept
+    connection.close()
+    assert Ballot.objects.count() == 0
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_database_connection_lost_while_loading_the_member_answers_try_again_not_a_500(edition, client: Client) -> None:
+    """Killed before the view runs (the session's member is read in its decorator): a 503 page, nothing stored."""
+    client.force_login(UserFactory())
+    with _connection_killed_once(lambda sql: 'FROM "accounts_user"' in sql) as state:
+        response = client.post(reverse("voting:ballot_submit", args=[edition.slug]), _ballot_post(edition))
+    assert state["killed"]
+    assert response.status_code == 503
+    assert "A temporary server problem interrupted this request. Please try again in a moment." in (
+        response.content.decode()
+    )
+    assert Ballot.objects.count() == 0
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_database_connection_lost_after_the_ballot_commits_still_acknowledges_it(edition, client: Client) -> None:
+    """The ballot is stored: the member is sent to the receipt page, never told "nothing was changed"."""
+    member = UserFactory()
+    client.force_login(member)
+    with _connection_killed_once(_after_the_ballot_commits()) as state:
+        response = client.post(reverse("voting:ballot_submit", args=[edition.slug]), _ballot_post(edition))
+    assert state["killed"]
+    assert (response.status_code, response["Location"]) == (302, reverse("voting:ballot_done", args=[edition.slug]))
+    connection.close()
+    ballot = Ballot.objects.get(voter=member)
+    assert list(ballot.votes.values_list("nominee_id", flat=True)) == [nominee_ids(edition, "fund")[0]]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_database_connection_lost_after_an_api_ballot_commits_answers_the_stored_ballot(
+    edition, client: Client
+) -> None:
+    member = UserFactory()
+    _, key = create_api_token(user=member, name="fault test")
+    fund = nominee_ids(edition, "fund")
+    with _connection_killed_once(_after_the_ballot_commits()) as state:
+        response = client.put(
+            f"/api/v1/editions/{edition.slug}/ballot",
+            json.dumps({"version": 0, "selections": {"fund": [fund[2]]}}),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {key}",
+        )
+    assert state["killed"]
+    assert response.status_code == 200, response.content
+    document = response.json()
+    assert (document["version"], document["changed"], document["selections"]) == (1, True, {"fund": [fund[2]]})
+    connection.close()
+    assert Ballot.objects.get(voter=member).receipts.get().code == document["receipt"]
 
 
 @pytest.mark.broker

@@ -18,6 +18,7 @@ from accounts.ratelimit import within_rate_limit
 from awards.models import Edition
 from awards.selectors import get_edition_for
 from config.api_errors import CLIENT_ERRORS, ApiError, ErrorOut
+from config.database import LOST_CONNECTION, forget_broken_connection
 from config.text import ApiText
 from voting.ballots import rules, selectors, services
 
@@ -161,5 +162,9 @@ def submit_ballot(request: HttpRequest, edition_slug: str, payload: BallotIn) ->
         )
     except rules.BallotRejected as rejected:
         raise _rejection(rejected, {v: k for k, v in ids.items()}) from None
-    document = _ballot_document(edition, selectors.ballot_page(member, edition))
+    try:
+        document = _ballot_document(edition, selectors.ballot_page(member, edition))
+    except LOST_CONNECTION:  # the ballot is stored: answer with it, read on a fresh connection
+        forget_broken_connection()
+        document = _ballot_document(edition, selectors.ballot_page(member, edition))
     return {**document, "changed": stored.changed}

@@ -72,7 +72,23 @@ def ballot_edit(request: HttpRequest, edition_slug: str) -> HttpResponse:
 @verified_member_required
 @require_POST
 def ballot_submit(request: HttpRequest, edition_slug: str) -> HttpResponse:
-    """Step 3: store the reviewed ballot, or show step 1 again with what stands in the way."""
+    """Step 3: store the reviewed ballot, or show step 1 again with what stands in the way.
+
+    The database connection lost anywhere before the ballot is stored (loading the ballot, in
+    the service) shows "try again" with the choices kept, on a fresh connection. Nothing after
+    the commit reads the database (`voting.tasks` keeps its own failures out of the request).
+    """
+    try:
+        return _submit(request, edition_slug)
+    except LOST_CONNECTION:
+        forget_broken_connection()
+        current = _load(request, edition_slug)
+        current.form.is_valid()
+        current.form.add_error(None, DATABASE_TROUBLE)
+        return _ballot_page(request, current, status=503)
+
+
+def _submit(request: HttpRequest, edition_slug: str) -> HttpResponse:
     current = _load(request, edition_slug)
     if current.closed or not current.form.is_valid():
         return _ballot_page(request, current, status=400)
@@ -89,10 +105,6 @@ def ballot_submit(request: HttpRequest, edition_slug: str) -> HttpResponse:
             user_agent=request.headers.get("user-agent", ""),
             rules=current.page.rules,
         )
-    except LOST_CONNECTION:
-        forget_broken_connection()
-        current.form.add_error(None, DATABASE_TROUBLE)
-        return _ballot_page(request, current, status=503)
     except rules.BallotRejected as rejected:
         return _rejected_page(request, current, rejected)
     return redirect("voting:ballot_done", edition_slug=current.edition.slug)
