@@ -88,7 +88,7 @@ def test_sweeps_running_at_once_send_each_mail_exactly_once(tmp_path, settings, 
     try:
         _wait_for_nodes(nodes, workers)
         with allow_join_result():
-            queued = [sweep_mail_task.apply_async(queue=queue) for _ in nodes]
+            queued = [sweep_mail_task.apply_async(queue=queue, ignore_result=False) for _ in nodes]
             here = outbox.sweep()
             swept = [result.get(timeout=60) for result in queued] + [here]
     finally:
@@ -123,7 +123,7 @@ def test_a_mail_whose_task_message_was_lost_is_sent_by_the_sweep_on_the_worker(
     row = OutgoingMail.objects.get()
     assert (row.kind, row.status, row.attempts) == (MailKind.RECEIPT, MailStatus.PENDING, 0)
     with allow_join_result():
-        assert sweep_mail_task.apply_async(queue=celery_worker_process).get(timeout=60) == [row.pk]
+        assert sweep_mail_task.apply_async(queue=celery_worker_process, ignore_result=False).get(timeout=60) == [row.pk]
     row.refresh_from_db()
     assert (row.status, row.attempts) == (MailStatus.SENT, 1)
     assert Receipt.objects.get(pk=stored.receipt.pk).emailed_at is not None
