@@ -1,15 +1,26 @@
 """Instant-runoff voting (IRV), as the Hugo Awards and the Oscars' Best Picture use it."""
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Collection, Sequence
+from typing import Any, Protocol
 
-from voting.tally.profile import RankedProfile, Ranking
+from voting.tally.piles import Piles
+from voting.tally.positions import Positions
+from voting.tally.profile import RankedProfile
 from voting.tally.shares import percent
 from voting.tally.standings import Key, checked_candidates, rank
 from voting.tally.types import TallyResult
 
-# Ballots sitting with a candidate: (ranking, how many ballots cast it, index of that candidate).
-Pile = list[tuple[Ranking, int, int]]
+# Piles when ballots repeat their ranking this often on average, bitset Positions otherwise.
+PILES_FROM_BALLOTS_PER_RANKING = 8
+
+
+class Recount(Protocol):
+    """What a count needs: ballots, and each round's first continuing choices (``Piles`` or ``Positions``)."""
+
+    ballots: int
+    first_preferences: dict[int, int]
+
+    def first_choices(self, continuing: Collection[int]) -> dict[int, int]: ...
 
 
 def irv(profile: RankedProfile, candidates: Sequence[int]) -> TallyResult:
@@ -45,9 +56,8 @@ def irv(profile: RankedProfile, candidates: Sequence[int]) -> TallyResult:
     and ``winner`` (None only with no ballots). No ballots: everyone ties at position 1.
     """
     order = checked_candidates(candidates)
-    counted = profile.restricted_to(order)
-    count = _Count(counted, order)
-    winner = count.run() if counted.ballots else None
+    count = _Count(recount_for(profile, order), order)
+    winner = count.run() if count.ballots else None
     keys, scores = count.position_keys(winner)
     continuing = count.continuing_in_last_round()
     standings = rank(
@@ -56,20 +66,24 @@ def irv(profile: RankedProfile, candidates: Sequence[int]) -> TallyResult:
         scores=scores,
         shares={candidate: percent(score, continuing[candidate]) for candidate, score in scores.items()},
     )
-    return TallyResult("irv", counted.ballots, standings, {"rounds": count.rounds, "winner": winner})
+    return TallyResult("irv", count.ballots, standings, {"rounds": count.rounds, "winner": winner})
+
+
+def recount_for(profile: RankedProfile, order: tuple[int, ...]) -> Recount:
+    """``Piles`` when few distinct rankings carry many ballots each, else ``Positions`` (same counts)."""
+    if profile.ballots >= PILES_FROM_BALLOTS_PER_RANKING * len(profile):
+        return Piles(profile, order)
+    return Positions(profile, order)
 
 
 class _Count:
-    """The mutable state of one count: piles of ballots per continuing candidate."""
+    """The state of one count: continuing candidates and their votes, recounted each round."""
 
-    def __init__(self, profile: RankedProfile, order: tuple[int, ...]) -> None:
-        self.ballots = profile.ballots
+    def __init__(self, recount: Recount, order: tuple[int, ...]) -> None:
+        self.recount = recount
+        self.ballots = recount.ballots
         self.continuing = list(order)
-        self.piles: dict[int, Pile] = {candidate: [] for candidate in order}
-        self.votes = dict.fromkeys(order, 0)
-        for ranking, weight in profile.items():
-            self.piles[ranking[0]].append((ranking, weight, 0))
-            self.votes[ranking[0]] += weight
+        self.votes = dict(recount.first_preferences)
         self.history: dict[int, list[int]] = {candidate: [] for candidate in order}
         self.eliminated_in: dict[int, int] = {}
         self.exhausted = 0
@@ -113,23 +127,14 @@ class _Count:
         return [tied[-1]], "candidate_order"
 
     def _transfer(self, eliminated: list[int]) -> dict[int, int]:
+        """Eliminate, recount every ballot for its highest continuing choice; return each one's gain."""
         for candidate in eliminated:
             self.eliminated_in[candidate] = len(self.rounds) + 1
         self.continuing = [candidate for candidate in self.continuing if candidate not in self.eliminated_in]
-        alive = frozenset(self.continuing)
-        gains = dict.fromkeys(self.continuing, 0)
-        for loser in eliminated:
-            for ranking, weight, index in self.piles.pop(loser):
-                following = index + 1
-                while following < len(ranking) and ranking[following] not in alive:
-                    following += 1
-                if following == len(ranking):
-                    self.exhausted += weight
-                else:
-                    self.piles[ranking[following]].append((ranking, weight, following))
-                    gains[ranking[following]] += weight
-        for candidate, gained in gains.items():
-            self.votes[candidate] += gained
+        votes = self.recount.first_choices(self.continuing)
+        gains = {candidate: votes[candidate] - self.votes[candidate] for candidate in self.continuing}
+        self.votes = votes
+        self.exhausted = self.ballots - sum(votes.values())
         return gains
 
     def continuing_in_last_round(self) -> dict[int, int]:

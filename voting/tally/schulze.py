@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 from typing import Any
 
+from voting.tally.positions import Positions
 from voting.tally.profile import RankedProfile
 from voting.tally.shares import percent
 from voting.tally.standings import checked_candidates, rank
@@ -37,44 +38,24 @@ def schulze(profile: RankedProfile, candidates: Sequence[int]) -> TallyResult:
     ``order``, the candidate ids best first. No ballots: everyone ties at position 1.
     """
     order = checked_candidates(candidates)
-    counted = profile.restricted_to(order)
-    pairwise = pairwise_preferences(counted, order)
+    positions = Positions(profile, order)
+    pairwise = positions.pairwise()
     paths = strongest_paths(pairwise, order)
     wins = {a: sum(1 for b in order if b != a and paths[a][b] > paths[b][a]) for a in order}
     layers = _layers(paths, order)
-    firsts = dict.fromkeys(order, 0)
-    for ranking, weight in counted.items():
-        firsts[ranking[0]] += weight
+    firsts = positions.first_preferences
     standings = rank(
         order,
         keys={candidate: (-layers[candidate],) for candidate in order},
         scores=wins,
-        shares={candidate: percent(firsts[candidate], counted.ballots) for candidate in order},
+        shares={candidate: percent(firsts[candidate], positions.ballots) for candidate in order},
     )
     detail: dict[str, Any] = {
         "pairwise": _str_matrix(pairwise),
         "strongest_paths": _str_matrix(paths),
         "order": [standing.candidate for standing in standings],
     }
-    return TallyResult("schulze", counted.ballots, standings, detail)
-
-
-def pairwise_preferences(profile: RankedProfile, order: Sequence[int]) -> Matrix:
-    """d[a][b]: ballots ranking a above b, an unranked b counting as below every ranked a.
-
-    Works on the distinct rankings, weighted. Each ranked a first gains its weight over
-    every other candidate (``ranked_weight``); then the candidates ranked above a are
-    taken back, which costs O(k^2 / 2) per distinct ranking of length k.
-    """
-    above: Matrix = {a: dict.fromkeys(order, 0) for a in order}
-    ranked_weight = dict.fromkeys(order, 0)
-    for ranking, weight in profile.items():
-        for index, a in enumerate(ranking):
-            ranked_weight[a] += weight
-            row = above[a]
-            for b in ranking[:index]:
-                row[b] += weight
-    return {a: {b: ranked_weight[a] - above[a][b] for b in order if b != a} for a in order}
+    return TallyResult("schulze", positions.ballots, standings, detail)
 
 
 def strongest_paths(pairwise: Matrix, order: Sequence[int]) -> Matrix:
