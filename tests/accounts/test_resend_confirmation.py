@@ -1,4 +1,4 @@
-""""Send it again" on the verify-your-address page: one more e-mail, to the sign-up's address only."""
+"""The "Send it again" button of the verify-your-address page: one more e-mail, to the sign-up's address only."""
 
 import re
 
@@ -58,7 +58,7 @@ def test_the_page_offers_a_resend_button_that_posts_with_csrf(client: Client) ->
     assert "Follow it to confirm your address and finish signing up." in page
     form = re.search(r'<form[^>]*action="([^"]+)"[^>]*id="resend-confirmation">(.*?)</form>', page, re.S)
     assert form, page
-    assert RESEND == reverse("accounts:resend_confirmation") and SENT_PAGE == reverse("account_email_verification_sent")
+    assert (reverse("accounts:resend_confirmation"), reverse("account_email_verification_sent")) == (RESEND, SENT_PAGE)
     assert form.group(1) == RESEND and 'method="post"' in page
     assert 'name="csrfmiddlewaretoken"' in form.group(2) and "Send it again" in form.group(2)
     assert client.get(RESEND).status_code == 405  # a GET never sends anything
