@@ -100,6 +100,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # {% local_time %} and |utc in every template without a {% load %}: a page cannot forget them.
+            "builtins": ["awards.templatetags.local_time"],
         },
     },
 ]

@@ -119,7 +119,7 @@ def _ballot_page(
         "page": page,
         "form": form,
         "notice": notice,
-        "closed_message": current.closed.problems[None][0] if current.closed else "",
+        "closed_message": current.closed.message_html if current.closed else "",
         "closed_code": current.closed.code if current.closed else "",
         "standing": selectors.standing_in(current.edition, page.ballot, timezone.now()),
         "summary": selectors.summarise(page.rules, page.selections) if current.closed and page.ballot else None,

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from awards.models import Edition
+from awards.templatetags.local_time import as_text
 from voting.models import EditionAction, EditionAudit
 from voting.results.cache import forget_visibility
 
@@ -78,9 +79,7 @@ def date_change_problems(edition: Edition, values: Mapping[str, datetime | None]
         if new == old:
             continue
         if old is not None and old <= now and field != "publication_scheduled_at":
-            problems[field] = (
-                f"{_label(field)} was {timezone.localtime(old):%Y-%m-%d %H:%M}; a past time cannot be changed."
-            )
+            problems[field] = f"{_label(field)} was {as_text([(old, '')])}; a past time cannot be changed."
         elif new is not None and new < now:
             problems[field] = f"{_label(field)} cannot be in the past; {_USE_INSTEAD[field]}."
     scheduled = values.get("publication_scheduled_at", edition.publication_scheduled_at)
