@@ -10,6 +10,18 @@ from accounts import services
 from accounts.access import member_of
 from accounts.forms import ApiTokenForm
 from accounts.models import ApiToken
+from accounts.verification import Resend, resend_confirmation
+
+RESEND_REFUSED = {
+    Resend.TOO_SOON: "A confirmation e-mail was sent a moment ago, and its link still works. "
+    "Check your spam folder, or ask again in a few minutes.",
+    Resend.CONFIRMED: "Your e-mail address is confirmed already: log in to continue.",
+    Resend.NOTHING_PENDING: "No sign-up is waiting for confirmation in this browser any more. "
+    "Log in with your e-mail address and password, and we will send you a new link.",
+    Resend.SIGNED_IN: "You are logged in: an address still waiting for confirmation has its own "
+    "“Re-send Verification” button here.",
+}
+RESEND_GOES_TO = {Resend.TOO_SOON: "account_email_verification_sent", Resend.SIGNED_IN: "account_email"}
 
 
 @login_required
@@ -44,3 +56,13 @@ def revoke_api_token(request: HttpRequest, token_id: int) -> HttpResponse:
     else:
         messages.error(request, "That token was not found or is already revoked.")
     return redirect("accounts:api_tokens")
+
+
+@require_POST
+def resend_confirmation_email(request: HttpRequest) -> HttpResponse:
+    """The "Send it again" button of allauth's "Verify your e-mail address" page."""
+    outcome = resend_confirmation(request)
+    if outcome == Resend.SENT:  # allauth has added its "Confirmation e-mail sent to …" message
+        return redirect("account_email_verification_sent")
+    messages.error(request, RESEND_REFUSED[outcome])
+    return redirect(RESEND_GOES_TO.get(outcome, "account_login"))

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from awards.images import make_thumbnail, monogram, validate_nominee_image
+from awards.templatetags.local_time import as_text
 from config.text import refuse_invisible_characters, strip_invisible_characters
 
 
@@ -245,9 +246,7 @@ class Edition(models.Model):
                 continue
             label = str(getattr(self._meta.get_field(field), "verbose_name", field)).capitalize()
             if old is not None and old <= now and field != "publication_scheduled_at":
-                problems[field] = (
-                    f"{label} was {timezone.localtime(old):%Y-%m-%d %H:%M}; a past time cannot be changed."
-                )
+                problems[field] = f"{label} was {as_text([(old, '')])}; a past time cannot be changed."
             elif new is not None and new < now:
                 problems[field] = f"{label} cannot be in the past; {_USE_INSTEAD[field]}."
         scheduled = values.get("publication_scheduled_at", self.publication_scheduled_at)

@@ -101,6 +101,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # {% local_time %} and |utc in every template without a {% load %}: a page cannot forget them.
+            "builtins": ["awards.templatetags.local_time"],
         },
     },
 ]
@@ -255,6 +257,8 @@ ACCOUNT_RATE_LIMITS = {
     # Podium's own actions, counted by allauth's rate limiter.
     "submit_ballot": env_str("PODIUM_BALLOT_RATE_LIMIT", "20/m/user,120/m/ip"),
     "check_receipt": env_str("PODIUM_RECEIPT_RATE_LIMIT", "30/m/ip"),
+    # "Send it again" on the verify-your-address page; confirm_email above still allows one per address.
+    "resend_confirmation": "5/10m/ip",
 }
 # Two-factor authentication (allauth.mfa): an authenticator app (TOTP) with recovery codes, and
 # security keys or passkeys (WebAuthn) where the browser supports them. Members may turn it on;

@@ -182,6 +182,12 @@ MATRIX: list[tuple[str, Expect]] = [
         "POST /accounts/api-tokens/{token}/revoke/",
         {**dict.fromkeys(ROLES, (302, "/accounts/api-tokens/")), "anonymous": (302, LOGIN)},
     ),
+    # "Send it again" on the verify-your-address page: only a pending sign-up in the session is mailed.
+    ("/accounts/confirm-email-again/", dict.fromkeys(ROLES, 405)),
+    (
+        "POST /accounts/confirm-email-again/",
+        {**dict.fromkeys(ROLES, (302, "/accounts/email/")), "anonymous": (302, LOGIN)},
+    ),
     ("/notifications/opt-out/{opt_out}/", EVERYONE_200),
     ("/notifications/opt-out/tampered/", dict.fromkeys(ROLES, 404)),
     ("/accounts/2fa/", {**dict.fromkeys(ROLES, 200), "anonymous": (302, LOGIN)}),

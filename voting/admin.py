@@ -15,13 +15,12 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html_join
 
 from accounts.access import member_of
-from awards.forms import ReasonForm
 from awards.models import Category, Edition, Nomination
 from voting.models import Ballot, BallotAudit, EditionAudit, OutgoingMail, Vote
 from voting.notifications import outbox
 from voting.staff.category_admin import CategoryResultsAdmin
 from voting.staff.edition_admin import EditionOperationsAdmin
-from voting.staff.forms import ClusterReviewForm
+from voting.staff.forms import ClusterReviewForm, ModerationForm
 from voting.staff.fraud import suspicious_clusters, with_disposable_flag, with_signals
 from voting.staff.moderation import ModerationOutcome, invalidate_ballots, restore_ballots
 from voting.staff.nomination_admin import NominationReviewAdmin
@@ -48,12 +47,16 @@ def ask_reason_then(
     *,
     action: str,
     title: str,
-    apply: Callable[[str], ModerationOutcome],
+    apply: Callable[[str, str], ModerationOutcome],
+    restoring: bool = False,
 ) -> HttpResponse | None:
-    """Show an intermediate page asking for a reason; on its submission call `apply(reason)`."""
-    form = ReasonForm(request.POST if "apply" in request.POST else None)
+    """Show an intermediate page asking for the internal note and the reason the voter reads.
+
+    On its valid submission call `apply(reason, public_reason)`; until then nothing changes.
+    """
+    form = ModerationForm(request.POST if "apply" in request.POST else None, restoring=restoring)
     if form.is_bound and form.is_valid():
-        outcome = apply(form.cleaned_data["reason"])
+        outcome = apply(form.cleaned_data["reason"], form.cleaned_data["public_reason"])
         level = messages.SUCCESS if outcome.changed else messages.WARNING
         skipped = f" {len(outcome.skipped)} already in that state were left alone." if outcome.skipped else ""
         modeladmin.message_user(request, f"{title}: {len(outcome.changed)} ballot(s) changed.{skipped}", level)
@@ -127,6 +130,7 @@ class BallotAdmin(ReadOnlyAdmin):
         "updated_at",
         "status",
         "status_reason",
+        "status_public_reason",
         "status_changed_at",
         "status_changed_by",
         "client_network",
@@ -183,6 +187,7 @@ class BallotAdmin(ReadOnlyAdmin):
                 outcome = invalidate_ballots(
                     ballot_ids=form.cleaned_data["ballots"],
                     reason=form.cleaned_data["reason"],
+                    public_reason=form.cleaned_data["public_reason"],
                     by=member_of(request.user),
                 )
                 kept = len(form.counted_ids) - len(outcome.changed)
@@ -250,8 +255,8 @@ class BallotAdmin(ReadOnlyAdmin):
         ids = list(queryset.values_list("pk", flat=True))
         by = member_of(request.user)
 
-        def apply(reason: str) -> ModerationOutcome:
-            return invalidate_ballots(ballot_ids=ids, reason=reason, by=by)
+        def apply(reason: str, public_reason: str) -> ModerationOutcome:
+            return invalidate_ballots(ballot_ids=ids, reason=reason, public_reason=public_reason, by=by)
 
         return ask_reason_then(
             self, request, ids, action="invalidate_selected", title="Invalidate ballots", apply=apply
@@ -262,10 +267,12 @@ class BallotAdmin(ReadOnlyAdmin):
         ids = list(queryset.values_list("pk", flat=True))
         by = member_of(request.user)
 
-        def apply(reason: str) -> ModerationOutcome:
-            return restore_ballots(ballot_ids=ids, reason=reason, by=by)
+        def apply(reason: str, public_reason: str) -> ModerationOutcome:
+            return restore_ballots(ballot_ids=ids, reason=reason, public_reason=public_reason, by=by)
 
-        return ask_reason_then(self, request, ids, action="restore_selected", title="Restore ballots", apply=apply)
+        return ask_reason_then(
+            self, request, ids, action="restore_selected", title="Restore ballots", apply=apply, restoring=True
+        )
 
 
 @admin.register(BallotAudit)

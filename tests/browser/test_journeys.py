@@ -161,12 +161,18 @@ def test_staff_invalidates_a_ballot_with_a_reason_and_the_standings_change(page,
     page.check(f'input[name="_selected_action"][value="{ballot.pk}"]')
     page.select_option('select[name="action"]', "invalidate_selected")
     page.locator('button[name="index"], input[name="index"]').first.click()
-    page.get_by_label(re.compile("Reason", re.I)).fill("Burst of identical ballots from one address block")
+    page.get_by_label("Internal note for staff").fill("Burst of identical ballots from one address block")
+    page.get_by_label("Reason shown to the voter").fill("Many identical ballots came from one network.")
     page.get_by_role("button", name="Confirm").click()
     page.wait_for_url(re.compile("/admin/voting/ballot/"))
     screenshot(page, "admin-invalidated")
 
-    assert Ballot.objects.get(pk=ballot.pk).status == BallotStatus.INVALIDATED
+    stored = Ballot.objects.get(pk=ballot.pk)
+    assert (stored.status, stored.status_reason, stored.status_public_reason) == (
+        BallotStatus.INVALIDATED,
+        "Burst of identical ballots from one address block",
+        "Many identical ballots came from one network.",
+    )
     assert BallotAudit.objects.filter(ballot=ballot).exists()
     new_name, new_votes = leader()
     assert (new_name, new_votes) == (name, votes - 1)

@@ -1,7 +1,7 @@
 """The admin index: one Accounts section, social login only when configured, the editions dashboard."""
 
 import re
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from django.test import Client
@@ -62,10 +62,20 @@ def test_the_dashboard_shows_each_editions_phase_turnout_and_next_action(client:
     dashboard = page.split('id="dashboard"')[1].split("</table>")[0]
     rows = [re.sub(r"<[^>]+>", "|", row) for row in dashboard.split("<tr>")[2:]]
     cells = [[cell.strip() for cell in row.split("|") if cell.strip()] for row in rows]
-    closes = timezone.localtime(running.voting_closes_at).strftime("%Y-%m-%d %H:%M")
+    closes = running.voting_closes_at.astimezone(UTC)
+    closes_text = f"{closes.day} {closes:%b %Y, %H:%M} UTC"  # in a <time data-local> element
     assert cells == [
         ["Draft Awards", "(draft)", "Upcoming", "0", "0", "Draft: finish curating, then tick “public”", "Turnout"],
-        ["Running Awards", "Voting open", "2", "1", f"Voting closes {closes}: review suspicious clusters", "Turnout"],
+        [
+            "Running Awards",
+            "Voting open",
+            "2",
+            "1",
+            "Voting closes",
+            closes_text,
+            ": review suspicious clusters",
+            "Turnout",
+        ],
         [
             "Closed Awards",
             "Voting closed",

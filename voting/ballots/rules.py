@@ -11,12 +11,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.safestring import SafeString
 
 from accounts.access import has_verified_email
 from accounts.models import User
 from awards.models import RANKED_METHODS, Category, Edition, VotingMethod
+from awards.templatetags.local_time import Phrase, as_html, as_text
 
 Selections = Mapping[int, Sequence[int]]
 ProblemsByCategory = dict[int | None, list[str]]  # None: about the ballot as a whole
@@ -31,14 +31,23 @@ class BallotRejected(Exception):
     STALE = "stale"
     NOT_ELIGIBLE = "not_eligible"
 
-    def __init__(self, code: str, problems: ProblemsByCategory) -> None:
+    def __init__(self, code: str, problems: ProblemsByCategory, phrase: Phrase | None = None) -> None:
         super().__init__(code, problems)
         self.code = code
         self.problems = problems
+        self.phrase = phrase  # the general message with its times, for a page
 
     @classmethod
-    def general(cls, code: str, message: str) -> "BallotRejected":
-        return cls(code, {None: [message]})
+    def general(cls, code: str, message: str | Phrase) -> "BallotRejected":
+        """One message for the whole ballot; a Phrase when it names a time (shown in the reader's zone on pages)."""
+        if isinstance(message, str):
+            return cls(code, {None: [message]})
+        return cls(code, {None: [as_text(message)]}, message)
+
+    @property
+    def message_html(self) -> SafeString:
+        """The general message for a page, its times as `<time data-local>` elements."""
+        return as_html(self.phrase or [self.problems[None][0]])
 
 
 STALE_MESSAGE = (
@@ -58,11 +67,11 @@ def voting_window_problem(edition: Edition, now: datetime) -> BallotRejected | N
             BallotRejected.NOT_OPEN, f"{edition.name} is still being prepared: voting has not opened."
         )
     if now < edition.voting_opens_at:
-        when = date_format(timezone.localtime(edition.voting_opens_at), "j F Y, H:i T")
-        return BallotRejected.general(BallotRejected.NOT_OPEN, f"Voting in {edition.name} opens on {when}.")
+        opens: Phrase = [f"Voting in {edition.name} opens on ", (edition.voting_opens_at, ""), "."]
+        return BallotRejected.general(BallotRejected.NOT_OPEN, opens)
     if now >= edition.voting_closes_at:
-        when = date_format(timezone.localtime(edition.voting_closes_at), "j F Y, H:i T")
-        return BallotRejected.general(BallotRejected.CLOSED, f"Voting in {edition.name} closed on {when}.")
+        closed: Phrase = [f"Voting in {edition.name} closed on ", (edition.voting_closes_at, ""), "."]
+        return BallotRejected.general(BallotRejected.CLOSED, closed)
     return None
 
 
@@ -76,12 +85,15 @@ def eligibility_problem(voter: User, edition: Edition, now: datetime) -> BallotR
         return BallotRejected.general(BallotRejected.NOT_ELIGIBLE, "Verify your e-mail address before you vote.")
     if not edition.account_old_enough_at(voter.date_joined, now):
         eligible_on = voter.date_joined + timedelta(days=edition.min_account_age_days)
-        when = date_format(timezone.localtime(eligible_on), "j F Y, H:i T")
         days = edition.min_account_age_days
         return BallotRejected.general(
             BallotRejected.NOT_ELIGIBLE,
-            f"Voting in {edition.name} is open to accounts at least {days} {'day' if days == 1 else 'days'} old "
-            f"when they vote. Yours can vote from {when}.",
+            [
+                f"Voting in {edition.name} is open to accounts at least {days} {'day' if days == 1 else 'days'} old "
+                "when they vote. Yours can vote from ",
+                (eligible_on, ""),
+                ".",
+            ],
         )
     if not edition.allows_email(voter.email):
         domains = ", ".join(edition.email_domains)

@@ -131,7 +131,7 @@ def _ballot_page(
         "page": page,
         "form": form,
         "notice": notice,
-        "closed_message": current.closed.problems[None][0] if current.closed else "",
+        "closed_message": current.closed.message_html if current.closed else "",
         "closed_code": current.closed.code if current.closed else "",
         "standing": selectors.standing_in(current.edition, page.ballot, timezone.now()),
         "summary": selectors.summarise(page.rules, page.selections) if current.closed and page.ballot else None,
@@ -206,9 +206,9 @@ def receipt_check(request: HttpRequest) -> HttpResponse:
             form.add_error("code", "No ballot has this receipt code. Check it character by character.")
             status = 404
     summary = selectors.receipt_summary_for(request.user, result) if result else None
-    return render(
-        request, "voting/receipt_check.html", {"form": form, "result": result, "summary": summary}, status=status
-    )
+    # The organisers' public reason is written to the voter: only the member who cast the ballot reads it here.
+    context = {"form": form, "result": result, "summary": summary, "is_voter": summary is not None}
+    return render(request, "voting/receipt_check.html", context, status=status)
 
 
 @login_required

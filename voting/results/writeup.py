@@ -15,9 +15,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.utils import dateformat, timezone
+from django.utils.safestring import SafeString
 
 from awards.models import Edition, ResultsStage
+from awards.templatetags.local_time import Phrase, as_html, as_text
 
 METHOD_NOTES = {
     "plurality": (
@@ -214,16 +215,6 @@ def _exhausted(final: Mapping[str, Any], ballots: int) -> str:
     )
 
 
-def day(moment: datetime) -> str:
-    """ "10 January 2025", in the site's time zone."""
-    return dateformat.format(timezone.localtime(moment), "j F Y")
-
-
-def day_and_time(moment: datetime) -> str:
-    """ "10 January 2025, 12:00 UTC", in the site's time zone."""
-    return dateformat.format(timezone.localtime(moment), "j F Y, H:i T")
-
-
 @dataclass(frozen=True)
 class Framing:
     """How the results of an edition present themselves at one moment (pages, images, tags, API)."""
@@ -235,30 +226,50 @@ class Framing:
     moment: str  # the status's "when", for an embed's or a share image's footer: "announced 10 January 2025"
     overview_link: str  # the link back to the overview, in the same words
     leaders_intro: str  # before a list of each category's top nominee: "Winners", "Leading so far"
+    status_html: SafeString  # `status` for a page: its times as <time data-local> elements
+    moment_html: SafeString  # `moment` for a page (the embed's footer)
 
 
 def framing(edition: Edition, stage: ResultsStage, computed_at: datetime | None, ballots: int) -> Framing:
     """The headline and status line for the edition's results at this stage."""
     counted = plural(ballots, "ballot")
+    status: Phrase
+    moment: Phrase
     if stage == ResultsStage.FINAL:
         heading, intro = "The winners", "Winners"
         announced = edition.published_at
-        status = f"Announced {day(announced)} · {counted} counted." if announced else f"{counted} counted."
-        moment = f"announced {day(announced)}" if announced else "final results"
+        status = (
+            ["Announced ", (announced, "long_date"), f" · {counted} counted."] if announced else [f"{counted} counted."]
+        )
+        moment = ["announced ", (announced, "long_date")] if announced else ["final results"]
         link = f"All winners of {edition.name}"
     elif stage == ResultsStage.CLOSED:
         heading, intro = "Standings at the close of voting", "Top of the count at the close of voting"
         scheduled = edition.published_at
-        when = f"results will be announced on {day(scheduled)}" if scheduled else "the results are not announced yet"
-        status = f"Voting has closed; {when}. {counted} counted."
-        moment = f"voting has closed; {when}"
+        when: Phrase = (
+            ["results will be announced on ", (scheduled, "long_date")]
+            if scheduled
+            else ["the results are not announced yet"]
+        )
+        status = ["Voting has closed; ", *when, f". {counted} counted."]
+        moment = ["voting has closed; ", *when]
         link = f"All standings of {edition.name}"
     else:
         heading, intro = "Current standings", "Leading so far"
-        closes = f"voting closes on {day_and_time(edition.voting_closes_at)}"
-        when = f"counted {day_and_time(computed_at)}" if computed_at else "nothing counted yet"
-        status = f"Interim results, {when} · {counted} so far · {closes}."
-        moment = f"interim, {when}; {closes}"
+        closes: Phrase = ["voting closes on ", (edition.voting_closes_at, "")]
+        when = ["counted ", (computed_at, "")] if computed_at else ["nothing counted yet"]
+        status = ["Interim results, ", *when, f" · {counted} so far · ", *closes, "."]
+        moment = ["interim, ", *when, "; ", *closes]
         link = f"All current standings of {edition.name}"
     title = f"{edition.name}: {heading[0].lower()}{heading[1:]}"
-    return Framing(stage, heading, title, status, moment, link, intro)
+    return Framing(
+        stage=stage,
+        heading=heading,
+        title=title,
+        status=as_text(status),
+        moment=as_text(moment),
+        overview_link=link,
+        leaders_intro=intro,
+        status_html=as_html(status),
+        moment_html=as_html(moment),
+    )

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from awards.models import Edition, Nomination, NominationStatus, Phase, ResultsVisibility
+from awards.templatetags.local_time import as_html
 from voting.models import Ballot, BallotStatus
 
 
@@ -23,27 +24,26 @@ class DashboardRow:
     counted: int
     set_aside: int
     pending_nominations: int
-    next_action: str
+    next_action: str  # safe HTML when it names a time (a <time data-local> element)
     next_url: str
 
 
 def _next_action(edition: Edition, phase: Phase, pending: int) -> tuple[str, str]:
     change = reverse("admin:awards_edition_change", args=[edition.pk])
     listing = reverse("admin:awards_edition_changelist")
-    when = "%Y-%m-%d %H:%M"
     if not edition.is_public:
         return "Draft: finish curating, then tick “public”", change
     if phase == Phase.NOMINATIONS or (pending and phase == Phase.UPCOMING):
         nominations = reverse("admin:awards_nomination_changelist")
         return f"Review {pending} pending nomination(s)", f"{nominations}?status__exact=pending"
     if phase == Phase.UPCOMING:
-        return f"Voting opens {timezone.localtime(edition.voting_opens_at):{when}}", change
+        return as_html(["Voting opens ", (edition.voting_opens_at, "")]), change
     if phase == Phase.VOTING:
         clusters = reverse("admin:voting_ballot_clusters")
-        closes = timezone.localtime(edition.voting_closes_at)
-        return f"Voting closes {closes:{when}}: review suspicious clusters", f"{clusters}?edition={edition.pk}"
+        closes = as_html(["Voting closes ", (edition.voting_closes_at, ""), ": review suspicious clusters"])
+        return closes, f"{clusters}?edition={edition.pk}"
     if phase == Phase.CLOSED and edition.publication_scheduled_at is not None:
-        return f"Publication scheduled for {timezone.localtime(edition.publication_scheduled_at):{when}}", change
+        return as_html(["Publication scheduled for ", (edition.publication_scheduled_at, "")]), change
     if phase == Phase.CLOSED and edition.results_visibility == ResultsVisibility.PUBLISHED:
         return "Publish the results (“Publish results now…” in the edition list)", listing
     if phase == Phase.CLOSED:

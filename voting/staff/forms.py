@@ -11,12 +11,50 @@ from django.utils.text import slugify
 
 from awards.forms import ReasonForm
 from awards.models import Edition
+from config.text import refuse_invisible_characters
 
 YEAR = re.compile(r"\b(19|20)\d{2}\b")
+PUBLIC_REASON_MAX = 500
 
 
-class ClusterReviewForm(ReasonForm):
-    """Which of a cluster's counted ballots to invalidate (ticked), and why."""
+class ModerationForm(ReasonForm):
+    """Why staff set ballots aside (or restore them): an internal note, and what the voter reads.
+
+    The note goes into the audit trail only. The public reason is optional; when given it is
+    shown on the member's edition, ballot, done and receipt pages and quoted in the e-mail
+    that tells them, so it is held to the rules of any text a member reads.
+    """
+
+    public_reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        max_length=PUBLIC_REASON_MAX,
+        required=False,
+        label="Reason shown to the voter",
+        help_text="Optional. The member reads this on their ballot page and in the e-mail telling them; "
+        f"leave it empty to give no reason. At most {PUBLIC_REASON_MAX} characters.",
+    )
+
+    def __init__(self, *args: Any, restoring: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        note = self.fields["reason"]
+        note.label = "Internal note for staff"
+        note.help_text = "Required. Kept in the audit trail with your name; the voter never sees it."
+        if restoring:
+            public = self.fields["public_reason"]
+            public.label = "Note shown to the voter"
+            public.help_text = (
+                "Optional. The member reads this in the e-mail telling them their ballot counts again; "
+                f"leave it empty to send the e-mail without a note. At most {PUBLIC_REASON_MAX} characters."
+            )
+
+    def clean_public_reason(self) -> str:
+        text = str(self.cleaned_data["public_reason"]).strip()
+        refuse_invisible_characters(text, what="The reason shown to the voter")
+        return text
+
+
+class ClusterReviewForm(ModerationForm):
+    """Which of a cluster's counted ballots to invalidate (ticked), and why (for staff, and for the voters)."""
 
     ballots = forms.TypedMultipleChoiceField(
         coerce=int,
@@ -25,7 +63,7 @@ class ClusterReviewForm(ReasonForm):
         error_messages={"required": "Tick at least one ballot to invalidate, or go back."},
     )
 
-    field_order = ("ballots", "reason")
+    field_order = ("ballots", "reason", "public_reason")
 
     def __init__(self, counted_ids: Iterable[int], *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
