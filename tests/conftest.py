@@ -100,9 +100,13 @@ def _fast_password_hashing(settings: object) -> None:
 def _fresh_cache() -> Iterator[None]:
     from django.core.cache import cache
 
+    from voting.ballots.rules import forget_curated
+
     cache.clear()
+    forget_curated()
     yield
     cache.clear()
+    forget_curated()
 
 
 # Per table: the model, its columns and the rows `load_demo` added, as the database stores them.

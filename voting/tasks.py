@@ -71,8 +71,10 @@ def enqueue_recompute(edition_id: int) -> None:
 
 
 def _enqueue(task: Task, *args: object, **options: object) -> None:
+    # No result is ever read from a request: without `ignore_result`, every publish would also
+    # subscribe the web process to the task's result channel on the result backend.
     try:
-        task.apply_async(args=list(args), retry=False, **options)
+        task.apply_async(args=list(args), retry=False, ignore_result=True, **options)
     except Exception:  # the broker is down or refused: a periodic sweep catches up
         if settings.CELERY_TASK_ALWAYS_EAGER:
             raise

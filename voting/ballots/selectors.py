@@ -11,7 +11,7 @@ from django.utils.crypto import salted_hmac
 from accounts.models import User
 from awards.models import Category, Edition, Nominee, NomineeOrder
 from awards.selectors import visible_editions
-from voting.ballots.rules import BallotRules, rules_for, rules_from
+from voting.ballots.rules import BallotRules, curated, rules_for
 from voting.models import Ballot, Receipt, normalise_receipt_code
 
 
@@ -47,12 +47,12 @@ class BallotPage:
 
 
 def ballot_page(voter: User, edition: Edition) -> BallotPage:
-    """The member's ballot with the edition's rules and nominees, categories and nominees read once."""
+    """The member's ballot with the edition's rules and nominees (categories and nominees: `rules.curated`)."""
     ballot = ballot_of(voter, edition)
     receipt = latest_receipt(ballot) if ballot else None
-    categories = list(edition.categories.prefetch_related("nominees"))
+    categories, rules = curated(edition)
     nominees = {c.pk: ballot_order(voter, c, [n for n in c.nominees.all() if n.active]) for c in categories}
-    return BallotPage(rules_from(edition, categories), ballot, selections_of(ballot), receipt, nominees)
+    return BallotPage(rules, ballot, selections_of(ballot), receipt, nominees)
 
 
 def ballot_order(voter: User, category: Category, nominees: Sequence[Nominee]) -> list[Nominee]:
