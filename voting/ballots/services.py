@@ -25,7 +25,7 @@ from voting.ballots.rules import (
     rules_for,
     voting_window_problem,
 )
-from voting.ballots.selectors import selections_of
+from voting.ballots.selectors import remember_edition, selections_of
 from voting.models import Ballot, BallotSource, BallotStatus, Receipt, Vote, new_receipt_code
 
 
@@ -134,7 +134,7 @@ def _store(
         stored = write(draft)
         if stored is not None:
             return stored
-        edition = Edition.objects.get(pk=edition.pk)
+        edition = remember_edition(Edition.objects.get(pk=edition.pk))
         rules = rules_for(edition)
         problems = check_selections(rules, clean)
         if problems:

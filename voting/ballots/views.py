@@ -78,14 +78,19 @@ def ballot_submit(request: HttpRequest, edition_slug: str) -> HttpResponse:
     the page (ballot, receipt, votes) is read only when it is shown again.
     """
     member = member_of(request.user)
-    edition = get_edition_for(member, edition_slug)
+    edition = selectors.edition_to_submit_to(member, edition_slug)
     ballot_rules = rules.rules_for(edition)
     form = BallotForm(ballot_rules, request.POST, nominees={})
     now = timezone.now()
-    if rules.voting_window_problem(edition, now) or rules.eligibility_problem(member, edition, now):
-        return _ballot_page(request, _load(request, edition_slug), status=400)
-    if not form.is_valid():
-        return _ballot_page(request, _load(request, edition_slug), status=400)
+    if (
+        rules.voting_window_problem(edition, now)
+        or rules.eligibility_problem(member, edition, now)
+        or not form.is_valid()
+    ):
+        current = _load(request, edition_slug)  # a refusal is decided on the stored edition, never on a copy
+        if current.closed or not current.form.is_valid():
+            return _ballot_page(request, current, status=400)
+        edition, ballot_rules, form = selectors.remember_edition(current.edition), current.page.rules, current.form
     if not within_rate_limit(request, "submit_ballot", user=member):
         return _shown_again(request, edition_slug, TOO_FAST, status=429)
     try:
