@@ -208,7 +208,7 @@ def _write_with_the_orm(draft: _Draft) -> StoredBallot | None:
     return StoredBallot(ballot, receipt, changed=True)
 
 
-_BALLOT_COLUMNS = [f.column for f in Ballot._meta.concrete_fields]
+_BALLOT_COLUMNS = [str(f.column) for f in Ballot._meta.concrete_fields]
 
 # One statement (PostgreSQL's data-modifying CTEs, executed together, all or nothing): the
 # edition's window and curation version; the voter's ballot row, locked (FOR UPDATE waits for a
@@ -266,7 +266,7 @@ def _write_in_two_statements(draft: _Draft) -> StoredBallot | None:
     """PostgreSQL: the lock, the window, the ballot and its receipt in one statement, the votes in a second
     (with BEGIN and COMMIT, four on the wire). None: the curation moved since `draft.rules` were read."""
     code = new_receipt_code()
-    params = {
+    params: dict[str, int | str | datetime | None] = {
         "now": draft.now,
         "edition": draft.edition.pk,
         "voter": draft.voter.pk,
