@@ -42,7 +42,7 @@ class _Ballot:
 
 def _load(request: HttpRequest, edition_slug: str) -> _Ballot:
     member = member_of(request.user)
-    edition = get_edition_for(member, edition_slug)
+    edition = selectors.remember_edition(get_edition_for(member, edition_slug))  # for the submission that follows
     page = selectors.ballot_page(member, edition)
     initial = BallotForm.initial_for(page.selections, page.rules, page.version)
     form = BallotForm(page.rules, request.POST or None, initial=initial, nominees=page.nominees)
