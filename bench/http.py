@@ -240,7 +240,10 @@ def make_members(count: int, directory: Path) -> Path:
     session_cache = caches[settings.SESSION_CACHE_ALIAS]
     for start in range(0, len(sessions), 500):
         session_cache.set_many(
-            {CACHED_SESSION_PREFIX + s.session_key: store.decode(s.session_data) for s in sessions[start : start + 500]},
+            {
+                CACHED_SESSION_PREFIX + s.session_key: store.decode(s.session_data)
+                for s in sessions[start : start + 500]
+            },
             timeout=24 * 3600,
         )
     path = directory / "cookies.txt"

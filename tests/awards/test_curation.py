@@ -44,9 +44,13 @@ def test_a_rolled_back_write_moves_nothing() -> None:
     category = CategoryFactory()
     before = _version(category.edition)
 
-    with pytest.raises(RuntimeError), transaction.atomic():
-        NomineeFactory(category=category)
-        raise RuntimeError
+    def add_then_fail() -> None:
+        with transaction.atomic():
+            NomineeFactory(category=category)
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        add_then_fail()
 
     assert _version(category.edition) == before
 
