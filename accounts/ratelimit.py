@@ -9,8 +9,10 @@ setting or adapter method for this (it is a private function: `tests/accounts/
 test_ratelimit.py` fails if an upgrade renames it). It keeps allauth's rates, keys and
 sliding window and:
 
-- on django-redis, counts a limit in one round trip (a Lua script over a sorted set of hit
-  times) instead of allauth's four commands (lock, get, set, unlock);
+- on django-redis, counts a whole check (every rate of the action: per member and per address
+  for a ballot) in one round trip, a Lua script over one sorted set of hit times per rate,
+  instead of allauth's four commands (lock, get, set, unlock) per rate; `install()` also puts
+  `consume` in place of allauth's, which loops over the rates one round trip each;
 - on any other cache (local memory in the embedded set-up), runs allauth's own code;
 - fails open, with a warning in the log, when the cache is unreachable.
 """
@@ -24,7 +26,7 @@ from typing import Any
 
 from allauth.core import ratelimit
 from allauth.core.internal import ratelimit as allauth_ratelimit
-from allauth.core.internal.ratelimit import Rate, SingleRateLimitUsage
+from allauth.core.internal.ratelimit import Rate, RateLimitUsage, SingleRateLimitUsage
 from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django.http import HttpRequest
 from django_redis.cache import RedisCache
@@ -32,22 +34,29 @@ from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
 
-# KEYS[1]: the limit's sorted set (member: one hit, score: its time). ARGV: now, window
-# (seconds), allowed hits, this hit's member, "1" for a dry run. Same window as allauth's
-# `apply_rate`: hits at or before now - window no longer count. 1 when allowed.
-SLIDING_WINDOW = """
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[2]))
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then
-  return 0
+# KEYS: one sorted set per rate, in the action's order (member: one hit, score: its time).
+# ARGV: now, this hit's member, "1" for a dry run, then the window (seconds) and the allowed
+# hits of each rate. Same window as allauth's `apply_rate`: hits at or before now - window no
+# longer count. Like allauth's loop over the rates, the first rate over its limit refuses
+# (its 1-based position is returned) and the rates before it keep this hit; 0 when allowed.
+SLIDING_WINDOWS = """
+local now, member, dry = tonumber(ARGV[1]), ARGV[2], ARGV[3] == '1'
+for i, key in ipairs(KEYS) do
+  local window, allowed = tonumber(ARGV[2 + 2 * i]), tonumber(ARGV[3 + 2 * i])
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+  if redis.call('ZCARD', key) >= allowed then
+    return i
+  end
+  if not dry then
+    redis.call('ZADD', key, now, member)
+    redis.call('PEXPIRE', key, math.ceil(window * 1000))
+  end
 end
-if ARGV[5] ~= '1' then
-  redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
-  redis.call('PEXPIRE', KEYS[1], math.ceil(tonumber(ARGV[2]) * 1000))
-end
-return 1
+return 0
 """
 
 _allauth_consume_single_rate: Callable[..., SingleRateLimitUsage | None] = allauth_ratelimit._consume_single_rate
+_allauth_consume: Callable[..., RateLimitUsage | None] = allauth_ratelimit.consume
 
 
 def within_rate_limit(request: HttpRequest, action: str, user: object = None) -> bool:
@@ -72,13 +81,23 @@ def _redis_client() -> Any:
     return cache.client.get_client(write=True)  # type: ignore[attr-defined]
 
 
-def _count_in_redis(cache_key: str, rate: Rate, dry_run: bool) -> SingleRateLimitUsage | None:
+def _count_in_redis(limits: list[tuple[str, Rate]], dry_run: bool) -> list[SingleRateLimitUsage] | None:
+    """Count one hit against every (cache key, rate) in one round trip; None when one of them refuses."""
     now, member = time.time(), uuid.uuid4().hex
-    window = _redis_client().register_script(SLIDING_WINDOW)  # EVALSHA, EVAL once per server
-    args = [repr(now), repr(float(rate.duration)), rate.amount, member, "1" if dry_run else "0"]
-    if not window(keys=[cache.make_key(cache_key)], args=args):
+    windows = _redis_client().register_script(SLIDING_WINDOWS)  # EVALSHA, EVAL once per server
+    args: list[object] = [repr(now), member, "1" if dry_run else "0"]
+    for _, rate in limits:
+        args += [repr(float(rate.duration)), rate.amount]
+    if windows(keys=[cache.make_key(cache_key) for cache_key, _ in limits], args=args):
         return None
-    return RedisHit(cache_key=cache_key, cache_duration=rate.duration, timestamp=now, member=member)
+    return [
+        RedisHit(cache_key=cache_key, cache_duration=rate.duration, timestamp=now, member=member)
+        for cache_key, rate in limits
+    ]
+
+
+def _on_redis() -> bool:
+    return isinstance(caches[DEFAULT_CACHE_ALIAS], RedisCache)
 
 
 def _cache_reachable() -> bool:
@@ -106,9 +125,9 @@ def consume_single_rate(
     """allauth's `_consume_single_rate`, counted in one round trip on Redis and failing open."""
     cache_key = allauth_ratelimit.get_cache_key(request, app=app, action=action, rate=rate, key=key, user=user)
     try:
-        if isinstance(caches[DEFAULT_CACHE_ALIAS], RedisCache):
-            usage = _count_in_redis(cache_key, rate, dry_run)
-            refused = usage is None  # Redis answered: a refusal is the limit's
+        if _on_redis():
+            hits = _count_in_redis([(cache_key, rate)], dry_run)
+            usage, refused = (hits[0], False) if hits else (None, True)  # Redis answered: a refusal is the limit's
         else:  # allauth refuses also when it cannot take its cache lock: tell the two apart
             usage = _allauth_consume_single_rate(
                 request, app=app, action=action, rate=rate, key=key, user=user, dry_run=dry_run
@@ -126,6 +145,58 @@ def consume_single_rate(
     return usage
 
 
+def consume(
+    request: HttpRequest,
+    *,
+    app: str,
+    action: str,
+    config: dict[str, str] | None = None,
+    key: str | None = None,
+    user: object = None,
+    dry_run: bool = False,
+    limit_get: bool = False,
+    raise_exception: bool = False,
+) -> RateLimitUsage | None:
+    """allauth's `consume` (every rate of an action), counted in one round trip on Redis and failing open."""
+    if not _on_redis():  # allauth's loop, each rate through `consume_single_rate`
+        return _allauth_consume(
+            request,
+            app=app,
+            action=action,
+            config=config,
+            key=key,
+            user=user,
+            dry_run=dry_run,
+            limit_get=limit_get,
+            raise_exception=raise_exception,
+        )
+    usage = RateLimitUsage(usage=[])
+    rates = (
+        []
+        if not limit_get and request.method == "GET"
+        else allauth_ratelimit.get_rates(app=app, action=action, config=config)
+    )
+    if not rates:
+        return usage
+    limits = [
+        (allauth_ratelimit.get_cache_key(request, app=app, action=action, rate=rate, key=key, user=user), rate)
+        for rate in rates
+    ]
+    try:
+        hits = _count_in_redis(limits, dry_run)
+    except Exception:  # the cache is unreachable: let the request through
+        logger.warning("rate limit %s skipped: the cache is unreachable", action)
+        now = time.time()
+        return RateLimitUsage([SingleRateLimitUsage(k, rate.duration, now) for k, rate in limits])
+    if hits is None:
+        if raise_exception:
+            raise ratelimit.RateLimited
+        return None
+    usage.usage.extend(hits)
+    return usage
+
+
 def install() -> None:
-    """Count allauth's limits, and Podium's, with `consume_single_rate` (once, at start-up)."""
+    """Count allauth's limits, and Podium's, with `consume` and `consume_single_rate` (once, at start-up)."""
     allauth_ratelimit._consume_single_rate = consume_single_rate
+    allauth_ratelimit.consume = consume

@@ -266,9 +266,9 @@ BUCKETS = (
     ("PostgreSQL round trips (psycopg wait)", ("psycopg/connection.py", "psycopg/_cursor", "psycopg/cursor")),
     ("Redis (cache, rate limit, broker)", ("redis/", "kombu/", "celery/")),
     ("session and authentication", ("sessions/", "contrib/auth/", "allauth/")),
-    ("ballot rules, form and validation", ("voting/forms.py", "voting/rules.py", "django/forms/")),
-    ("submit_ballot (service, models)", ("voting/services.py",)),
-    ("ballot page reads (selectors)", ("voting/selectors.py", "awards/selectors.py")),
+    ("ballot rules, form and validation", ("voting/ballots/forms.py", "voting/ballots/rules.py", "django/forms/")),
+    ("submit_ballot (service, models)", ("voting/ballots/services.py",)),
+    ("ballot page reads (selectors)", ("voting/ballots/selectors.py", "awards/selectors.py")),
     ("Django ORM (building queries)", ("django/db/models/",)),
     ("middleware and request handling", ("django/core/handlers", "django/middleware", "csp/", "whitenoise", "config/")),
 )
@@ -458,28 +458,64 @@ def main(quick: bool = False) -> dict[str, Any]:
             for name, case in cases.items():
                 report[name] = side_by_side(hello_url, case, seconds)
                 _print(name, report[name])
-            stack.start_worker()
-            body_path = ballot_body(directory)
-            ballot_url = f"{base}/editions/{OPEN_EDITION}/ballot/submit/"
-            per_run = int(os.environ.get("BENCH_MEMBERS_PER_RUN", "4000"))
-            for conns in (16, 64):
-                files = []
-                for n in range(ROUNDS_BALLOT):
-                    cookies = make_members(per_run, directory).read_text()
-                    member_file = directory / f"members-{conns}-{n}.txt"
-                    member_file.write_text(cookies)
-                    files.append(member_file)
-                name = f"ballot submission, {conns} clients"
-                report[name] = ballot_rounds(hello_url, vote_case, ballot_url, files, body_path, conns, seconds)
-                _print(name, report[name])
-                print(
-                    f"    stored and checked member by member: {report[name]['stored']} "
-                    f"(acknowledged {report[name]['acknowledged']}); {report[name]['vote_ratio']:.2f}x the bare tutorial vote "
-                    f"({report[name]['vote_rps']:.0f} req/s); worst round p99 {report[name]['p99_max']:.0f} ms",
-                    flush=True,
-                )
-            profile_file = make_members(per_run, directory)
-            profile_ballots(stack, ballot_url, profile_file, body_path, 2 * seconds)
+            ballot_cases(stack, hello_url, vote_case, directory, seconds, report)
+        finally:
+            stack.stop()
+            bare.stop()
+    report["load_after"] = os.getloadavg()
+    print(f"  load average after: {report['load_after']}", flush=True)
+    connection.close()
+    print(json.dumps(report, default=str))
+    return report
+
+
+def ballot_cases(
+    stack: "Stack", hello_url: str, vote_case: dict[str, Any], directory: Path, seconds: int, report: dict[str, Any]
+) -> None:
+    """Ballot submission at 16 and 64 clients (fresh members each round, a Celery worker), then a py-spy profile."""
+    stack.start_worker()
+    body_path = ballot_body(directory)
+    ballot_url = f"{stack.base}/editions/{OPEN_EDITION}/ballot/submit/"
+    per_run = int(os.environ.get("BENCH_MEMBERS_PER_RUN", "4000"))
+    for conns in (16, 64):
+        files = []
+        for n in range(ROUNDS_BALLOT):
+            cookies = make_members(per_run, directory).read_text()
+            member_file = directory / f"members-{conns}-{n}.txt"
+            member_file.write_text(cookies)
+            files.append(member_file)
+        name = f"ballot submission, {conns} clients"
+        report[name] = ballot_rounds(hello_url, vote_case, ballot_url, files, body_path, conns, seconds)
+        _print(name, report[name])
+        print(
+            f"    stored and checked member by member: {report[name]['stored']} "
+            f"(acknowledged {report[name]['acknowledged']}); {report[name]['vote_ratio']:.2f}x the bare tutorial vote "
+            f"({report[name]['vote_rps']:.0f} req/s); worst round p99 {report[name]['p99_max']:.0f} ms",
+            flush=True,
+        )
+    profile_file = make_members(per_run, directory)
+    profile_ballots(stack, ballot_url, profile_file, body_path, 2 * seconds)
+
+
+def ballot_main(quick: bool = False) -> dict[str, Any]:
+    """Only the ballot cases: statements on the wire, submissions at 16 and 64 clients beside the bare
+    hello and tutorial vote, and the py-spy profile (`python -m bench.run ballot`)."""
+    seconds = 3 if quick else 5
+    workers = int(os.environ.get("WEB_CONCURRENCY", str(2 * (os.cpu_count() or 1) + 1)))
+    prepare_data()
+    print(f"== ballot: gunicorn {workers} sync workers, DEBUG off, PostgreSQL, Redis cache, a Celery worker ==")
+    print(f"  load average before: {os.getloadavg()}", flush=True)
+    report: dict[str, Any] = {"load_before": os.getloadavg()}
+    with tempfile.TemporaryDirectory(prefix="podium-bench-") as tmp:
+        directory = Path(tmp)
+        bare = BareStack(workers)
+        stack = Stack(workers)
+        try:
+            report["statements"] = wire_statements(workers, directory)
+            hello_url = f"{bare.base}/hello/"
+            wrk(hello_url, connections=16, seconds=3)  # warm every worker first
+            vote_case = {"url": f"{bare.base}/polls/1/vote/", "script": "post.lua", "args": ["choice=1"]}
+            ballot_cases(stack, hello_url, vote_case, directory, seconds, report)
         finally:
             stack.stop()
             bare.stop()

@@ -1,4 +1,4 @@
-"""`python -m bench.run [recompute] [ranked] [http] [freshness] [imports] [faults] [--large] [--quick]`: run benchmarks, print figures and ratios.
+"""`python -m bench.run [recompute] [ranked] [http] [ballot] [freshness] [imports] [faults] [--large] [--quick]`: run benchmarks, print figures and ratios.
 
 Uses PostgreSQL (DATABASE_URL, default the `podium_bench` database, created if missing),
 Redis (REDIS_URL, default redis://127.0.0.1:6379/3) and a Redis broker for the Celery worker
@@ -71,6 +71,10 @@ def main() -> None:
         from bench import http
 
         http.main(quick=args.quick)
+    if "ballot" in args.suites:
+        from bench import http
+
+        http.ballot_main(quick=args.quick)
     if "imports" in args.suites:
         from bench import imports
 

@@ -21,8 +21,10 @@ from pathlib import Path
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.cached_db import KEY_PREFIX as CACHED_SESSION_PREFIX
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
+from django.core.cache import caches
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -207,6 +209,17 @@ def session_cookies(users: list[User]) -> list[str]:
         sessions.append(Session(session_key=key, session_data=store.encode(data), expire_date=expires))
         cookies.append(f"sessionid={key}")
     Session.objects.bulk_create(sessions)
+    # A member submitting has just opened the ballot page and its review: their session is in the
+    # cache, as `cached_db` left it on those requests.
+    session_cache = caches[settings.SESSION_CACHE_ALIAS]
+    for start in range(0, len(sessions), 500):
+        session_cache.set_many(
+            {
+                CACHED_SESSION_PREFIX + s.session_key: store.decode(s.session_data)
+                for s in sessions[start : start + 500]
+            },
+            timeout=24 * 3600,
+        )
     return cookies
 
 

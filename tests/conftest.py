@@ -100,9 +100,16 @@ def _fast_password_hashing(settings: object) -> None:
 def _fresh_cache() -> Iterator[None]:
     from django.core.cache import cache
 
+    from voting.ballots.rules import forget_curated
+    from voting.ballots.selectors import forget_edition_copies
+
     cache.clear()
+    forget_curated()
+    forget_edition_copies()
     yield
     cache.clear()
+    forget_curated()
+    forget_edition_copies()
 
 
 # Per table: the model, its columns and the rows `load_demo` added, as the database stores them.

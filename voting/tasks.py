@@ -46,11 +46,16 @@ def request_announcement(edition_id: int, kind: str) -> None:
     _after_commit(lambda: _enqueue(plan_announcement_task, edition_id, kind))
 
 
-def request_receipt_email(receipt: Receipt) -> None:
-    """Queue the voter's receipt e-mail in the current transaction; it is sent after commit."""
-    _send_after_commit(
-        [OutgoingMail.objects.queue(MailKind.RECEIPT, edition_id=receipt.ballot.edition_id, object_ids=[receipt.pk])]
-    )
+def request_receipt_email(receipt: Receipt, *, queued_mail_id: int | None = None) -> None:
+    """Queue the voter's receipt e-mail in the current transaction; it is sent after commit.
+
+    `queued_mail_id`: the mail's row, already written in this transaction by the caller (the
+    ballot write on PostgreSQL inserts it in the same statement as the receipt)."""
+    if queued_mail_id is None:
+        queued_mail_id = OutgoingMail.objects.queue(
+            MailKind.RECEIPT, edition_id=receipt.ballot.edition_id, object_ids=[receipt.pk]
+        ).pk
+    _send_after_commit([queued_mail_id])
 
 
 def request_status_notices(audits: list[BallotAudit]) -> None:
@@ -66,7 +71,7 @@ def request_status_notices(audits: list[BallotAudit]) -> None:
                     MailKind.BALLOT_STATUS, edition_id=edition_id, object_ids=ids[start : start + size]
                 )
             )
-    _send_after_commit(mails)
+    _send_after_commit([mail.pk for mail in mails])
 
 
 def request_nomination_outcome(nomination: Nomination) -> None:
@@ -75,12 +80,11 @@ def request_nomination_outcome(nomination: Nomination) -> None:
     mail = OutgoingMail.objects.queue(
         MailKind.NOMINATION_OUTCOME, edition_id=nomination.category.edition_id, object_ids=[nomination.pk]
     )
-    _send_after_commit([mail])
+    _send_after_commit([mail.pk])
 
 
-def _send_after_commit(mails: list[OutgoingMail]) -> None:
+def _send_after_commit(ids: list[int]) -> None:
     """Enqueue each mail's first attempt once the transaction commits; a lost message is the sweep's."""
-    ids = [mail.pk for mail in mails]
 
     def enqueue() -> None:
         for mail_id in ids:
@@ -104,8 +108,10 @@ def enqueue_recompute(edition_id: int) -> None:
 
 
 def _enqueue(task: Task, *args: object, **options: object) -> None:
+    # No result is ever read from a request: without `ignore_result`, every publish would also
+    # subscribe the web process to the task's result channel on the result backend.
     try:
-        task.apply_async(args=list(args), retry=False, **options)
+        task.apply_async(args=list(args), retry=False, ignore_result=True, **options)
     except Exception:  # the broker is down or refused: a periodic sweep catches up
         if settings.CELERY_TASK_ALWAYS_EAGER:
             raise

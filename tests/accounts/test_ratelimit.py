@@ -10,7 +10,7 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from accounts.models import User
-from accounts.ratelimit import consume_single_rate, within_rate_limit
+from accounts.ratelimit import consume, consume_single_rate, within_rate_limit
 from tests.factories import PASSWORD, UserFactory
 from tests.workers import PrivateRedis
 
@@ -51,11 +51,12 @@ def _commands(client: redis.Redis) -> dict[str, int]:
 
 
 def test_allauth_counts_every_limit_through_podiums_check() -> None:
-    """A private allauth function is replaced: an upgrade that renames it must fail here."""
+    """Private allauth functions are replaced: an upgrade that renames them must fail here."""
     assert allauth_ratelimit._consume_single_rate is consume_single_rate
+    assert allauth_ratelimit.consume is consume
 
 
-def test_each_limit_is_one_redis_round_trip(redis_cache: redis.Redis, settings) -> None:
+def test_each_check_is_one_redis_round_trip(redis_cache: redis.Redis, settings) -> None:
     settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "submit_ballot": "3/m/user,100/m/ip"}
     request = _ballot_request(UserFactory())
     assert within_rate_limit(request, "submit_ballot", request.user)  # loads the script once
@@ -63,9 +64,19 @@ def test_each_limit_is_one_redis_round_trip(redis_cache: redis.Redis, settings) 
     assert within_rate_limit(request, "submit_ballot", request.user)
     commands = _commands(redis_cache)
     commands.pop("config|resetstat", None)
-    # Two limits (per member, per address): one EVALSHA each from the client; the rest runs
+    # Two limits (per member, per address): one EVALSHA from the client for both; the rest runs
     # inside the script, on the server.
-    assert commands == {"evalsha": 2, "zremrangebyscore": 2, "zcard": 2, "zadd": 2, "pexpire": 2}
+    assert commands == {"evalsha": 1, "zremrangebyscore": 2, "zcard": 2, "zadd": 2, "pexpire": 2}
+
+
+def test_a_refusal_keeps_the_earlier_limits_hit_as_allauth_does(redis_cache: redis.Redis, settings) -> None:
+    """Limits are counted in order; the first one over refuses, those before it keep the hit."""
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "submit_ballot": "100/m/user,2/m/ip"}
+    member = UserFactory()
+    request = _ballot_request(member)
+    assert [within_rate_limit(request, "submit_ballot", member) for _ in range(3)] == [True, True, False]
+    members = {key.decode(): redis_cache.zcard(key) for key in redis_cache.keys("*")}
+    assert sorted(members.values()) == [2, 3]  # the address limit stopped at 2; the member's counted all 3
 
 
 def test_the_limit_holds_on_redis_and_a_rollback_gives_the_hit_back(redis_cache: redis.Redis, settings) -> None:

@@ -7,6 +7,8 @@ accepts (`check_category`, `check_selections`) are decided here, with the messag
 reads; nothing else re-checks them with words of its own.
 """
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -132,19 +134,55 @@ class BallotRules:
     edition_id: int
     edition_name: str
     categories: tuple[CategoryRule, ...]
+    curation_version: int = 0  # the edition's `curation_version` these rules were read at
 
     def category(self, category_id: int) -> CategoryRule | None:
         return next((c for c in self.categories if c.id == category_id), None)
 
 
 def rules_for(edition: Edition) -> BallotRules:
-    """Load an edition's ballot rules in two queries (categories, then all their nominees)."""
-    return rules_from(edition, list(edition.categories.prefetch_related("nominees")))
+    """An edition's ballot rules: from this process's copy for its curation version, else two queries."""
+    return curated(edition)[1]
 
 
 def rules_from(edition: Edition, categories: Sequence[Category]) -> BallotRules:
     """An edition's ballot rules from categories already loaded with their nominees prefetched."""
-    return BallotRules(edition.pk, edition.name, tuple(_category_rule(c) for c in categories))
+    return BallotRules(edition.pk, edition.name, tuple(_category_rule(c) for c in categories), edition.curation_version)
+
+
+CURATED_COPIES = 64  # editions (at one curation version each) a process keeps
+_curated: OrderedDict[tuple[int, int], tuple[tuple[Category, ...], BallotRules]] = OrderedDict()
+_curated_lock = threading.Lock()
+
+
+def curated(edition: Edition) -> tuple[tuple[Category, ...], BallotRules]:
+    """The edition's categories (nominees prefetched, withdrawn ones included) and its rules.
+
+    Kept in this process under `(edition.pk, edition.curation_version)`, which every write to
+    the edition, its categories or nominees moves in the write's own transaction
+    (`awards.curation`): an edition read at a version never gets rules older than it, and
+    nothing needs invalidating. A miss (or a new version) reads two queries. The copies are
+    shared by every request of the process: read them, never change them.
+    """
+    key = (edition.pk, edition.curation_version)
+    with _curated_lock:
+        found = _curated.get(key)
+        if found is not None:
+            _curated.move_to_end(key)
+            return found
+    categories = tuple(edition.categories.prefetch_related("nominees"))
+    loaded = (categories, rules_from(edition, categories))
+    with _curated_lock:
+        _curated[key] = loaded
+        while len(_curated) > CURATED_COPIES:
+            _curated.popitem(last=False)
+    return loaded
+
+
+def forget_curated() -> None:
+    """Drop this process's copies (tests, whose rolled-back rows give ids and versions again)."""
+    with _curated_lock:
+        _curated.clear()
 
 
 def _category_rule(category: Category) -> CategoryRule:

@@ -1,5 +1,6 @@
 """Reads for ballots and receipts, with who-may-see-what applied here."""
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -10,8 +11,8 @@ from django.utils.crypto import salted_hmac
 
 from accounts.models import User
 from awards.models import Category, Edition, Nominee, NomineeOrder
-from awards.selectors import visible_editions
-from voting.ballots.rules import BallotRules, rules_for, rules_from
+from awards.selectors import get_edition_for, visible_editions
+from voting.ballots.rules import BallotRules, curated, rules_for
 from voting.models import Ballot, Receipt, normalise_receipt_code
 
 
@@ -47,12 +48,43 @@ class BallotPage:
 
 
 def ballot_page(voter: User, edition: Edition) -> BallotPage:
-    """The member's ballot with the edition's rules and nominees, categories and nominees read once."""
+    """The member's ballot with the edition's rules and nominees (categories and nominees: `rules.curated`)."""
     ballot = ballot_of(voter, edition)
     receipt = latest_receipt(ballot) if ballot else None
-    categories = list(edition.categories.prefetch_related("nominees"))
+    categories, rules = curated(edition)
     nominees = {c.pk: ballot_order(voter, c, [n for n in c.nominees.all() if n.active]) for c in categories}
-    return BallotPage(rules_from(edition, categories), ballot, selections_of(ballot), receipt, nominees)
+    return BallotPage(rules, ballot, selections_of(ballot), receipt, nominees)
+
+
+EDITION_COPY_SECONDS = 10.0
+_edition_copies: dict[str, tuple[float, Edition]] = {}
+
+
+def edition_to_submit_to(viewer: User, slug: str) -> Edition:
+    """The edition a ballot is being submitted to: `get_edition_for`, or this process's copy of a public edition.
+
+    The copy (at most EDITION_COPY_SECONDS old) saves a query per submission, and is safe
+    because nothing is decided on it alone: the write reads the window and the curation
+    version (which every save of the edition moves) in its own statement and stores nothing
+    when either disagrees, and the views read the edition again before showing a refusal.
+    Drafts are never copied, so what staff alone may see is always read.
+    """
+    copy = _edition_copies.get(slug)
+    if copy is not None and time.monotonic() - copy[0] < EDITION_COPY_SECONDS:
+        return copy[1]
+    return remember_edition(get_edition_for(viewer, slug))
+
+
+def remember_edition(edition: Edition) -> Edition:
+    """Keep this edition, just read from the database, as the process's copy (a public one only)."""
+    if edition.is_public:
+        _edition_copies[edition.slug] = (time.monotonic(), edition)
+    return edition
+
+
+def forget_edition_copies() -> None:
+    """Drop this process's copies (tests)."""
+    _edition_copies.clear()
 
 
 def ballot_order(voter: User, category: Category, nominees: Sequence[Nominee]) -> list[Nominee]:

@@ -4,9 +4,10 @@ Both build votes and fingerprints the same way; the rules they apply are `voting
 """
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -24,8 +25,8 @@ from voting.ballots.rules import (
     rules_for,
     voting_window_problem,
 )
-from voting.ballots.selectors import selections_of
-from voting.models import Ballot, BallotSource, Receipt, Vote
+from voting.ballots.selectors import remember_edition, selections_of
+from voting.models import Ballot, BallotSource, BallotStatus, MailKind, MailStatus, Receipt, Vote, new_receipt_code
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class StoredBallot:
     ballot: Ballot
     receipt: Receipt
     changed: bool  # False when the submission repeated what was already stored
+    receipt_mail_id: int | None = None  # the receipt e-mail's row, when the write itself queued it
 
 
 def _digest(rules: BallotRules, clean: Mapping[int, Sequence[int]]) -> str:
@@ -70,12 +72,22 @@ def submit_ballot(
     voter's own ballot row; the database's unique constraint settles two first submissions
     racing. When the ballot changed, requests a leaderboard recompute and the receipt
     e-mail after commit. Raises BallotRejected.
-    `rules` are the edition's rules when the caller loaded them for this request (the
-    ballot page has, to build its form), saving two queries; else they are loaded here.
+    `rules` are the edition's rules when the caller loaded them for this request (to build
+    its form); else they are loaded here (`rules_for`: this process's copy for the edition's
+    curation version). Rules older than the stored edition are caught: a refusal is checked
+    again with the current rules, and the write stores nothing unless the edition is still at
+    the curation version the ballot was checked with (else it checks again and retries).
+    On PostgreSQL the write is one statement plus the votes' INSERT (`_WRITE_BALLOT`);
+    elsewhere, the same steps through the ORM.
     """
     if rules is None or rules.edition_id != edition.pk:
         rules = rules_for(edition)
     problems = check_selections(rules, selections)
+    if problems:  # perhaps by rules older than the edition (a caller's edition read before a curation write)
+        current = Edition.objects.get(pk=edition.pk)
+        if current.curation_version != rules.curation_version:
+            rules = rules_for(current)
+            problems = check_selections(rules, selections)
     if problems:
         raise BallotRejected(BallotRejected.INVALID, problems)
     clean = normalise(selections.items())
@@ -86,7 +98,8 @@ def submit_ballot(
         with transaction.atomic():
             stored = _store(voter, edition, rules, clean, expected_version, client_ip, user_agent[:300])
             if stored.changed:
-                tasks.request_receipt_email(stored.receipt)  # its row in this transaction, sent after commit
+                # Its row in this transaction (PostgreSQL: written by the ballot's own statement), sent after commit.
+                tasks.request_receipt_email(stored.receipt, queued_mail_id=stored.receipt_mail_id)
     except IntegrityError:
         # Another request created this voter's first ballot a moment ago: the same content
         # (a double click) is a success, anything else a stale form.
@@ -100,6 +113,9 @@ def submit_ballot(
     return stored
 
 
+CURATION_ATTEMPTS = 3  # a curation write moving the edition under a submission, again and again: STALE
+
+
 def _store(
     voter: User,
     edition: Edition,
@@ -109,43 +125,196 @@ def _store(
     client_ip: str | None,
     user_agent: str,
 ) -> StoredBallot:
-    ballot = Ballot.objects.select_for_update().filter(voter=voter, edition=edition).first()
-    # The clock is read after the lock so that a stored ballot's time is always inside the window.
-    now = timezone.now()
-    closed = voting_window_problem(Edition.objects.get(pk=edition.pk), now)
+    """Store the ballot inside the caller's transaction, checked against the edition as it is under the lock.
+
+    `rules` were read at some curation version of the edition (perhaps from this process's
+    copy); the write compares it with the stored one and stores nothing when it moved, and
+    the ballot is then checked again with the current rules and eligibility before retrying.
+    """
+    write = _write_in_two_statements if connection.vendor == "postgresql" else _write_with_the_orm
+    for _ in range(CURATION_ATTEMPTS):
+        draft = _Draft(voter, edition, rules, clean, expected_version, client_ip, user_agent)
+        stored = write(draft)
+        if stored is not None:
+            return stored
+        edition = remember_edition(Edition.objects.get(pk=edition.pk))
+        rules = rules_for(edition)
+        problems = check_selections(rules, clean)
+        if problems:
+            raise BallotRejected(BallotRejected.INVALID, problems)
+        rejected = eligibility_problem(voter, edition, timezone.now())
+        if rejected:
+            raise rejected
+    raise BallotRejected.general(BallotRejected.STALE, STALE_MESSAGE)
+
+
+@dataclass(frozen=True)
+class _Draft:
+    """What one submission would store, with the time it is stored at: read after the lock (ORM) or in
+    the same statement as the window check (PostgreSQL), so a stored ballot's time is inside the window."""
+
+    voter: User
+    edition: Edition
+    rules: BallotRules
+    clean: dict[int, list[int]]
+    expected_version: int
+    client_ip: str | None
+    user_agent: str
+    now: datetime = field(default_factory=timezone.now)
+
+    @property
+    def digest(self) -> str:
+        return _digest(self.rules, self.clean)
+
+
+def _write_with_the_orm(draft: _Draft) -> StoredBallot | None:
+    """The portable write (SQLite): lock the voter's ballot row, check the window, then write. None: the
+    edition's curation moved since `draft.rules` were read."""
+    ballot = Ballot.objects.select_for_update().filter(voter=draft.voter, edition=draft.edition).first()
+    now = timezone.now()  # after the lock
+    edition = Edition.objects.get(pk=draft.edition.pk)
+    closed = voting_window_problem(edition, now)
     if closed:
         raise closed
+    if edition.curation_version != draft.rules.curation_version:
+        return None
     if ballot is None:
-        if expected_version != 0:
+        if draft.expected_version != 0:
             raise BallotRejected.general(BallotRejected.STALE, STALE_MESSAGE)
         ballot = Ballot.objects.create(
-            edition=edition,
-            voter=voter,
+            edition=draft.edition,
+            voter=draft.voter,
             source=BallotSource.WEB,
             submitted_at=now,
             updated_at=now,
-            client_ip=client_ip,
-            user_agent=user_agent,
-            client_network=network_block(client_ip),
-            content_digest=_digest(rules, clean),
+            client_ip=draft.client_ip,
+            user_agent=draft.user_agent,
+            client_network=network_block(draft.client_ip),
+            content_digest=draft.digest,
         )
-    elif selections_of(ballot) == clean:
+    elif ballot.content_digest == draft.digest:
         # The stored ballot already says this (a double click, a replayed form, a resubmission
         # of the same choices): a quiet success, with no new version, receipt or recompute.
         return StoredBallot(ballot, ballot.receipts.get(ballot_version=ballot.version), changed=False)
-    elif ballot.version != expected_version:
+    elif ballot.version != draft.expected_version:
         raise BallotRejected.general(BallotRejected.STALE, STALE_MESSAGE)
     else:
         ballot.votes.all().delete()
         ballot.version += 1
-        ballot.updated_at, ballot.client_ip, ballot.user_agent = now, client_ip, user_agent
-        ballot.client_network, ballot.content_digest = network_block(client_ip), _digest(rules, clean)
+        ballot.updated_at, ballot.client_ip, ballot.user_agent = now, draft.client_ip, draft.user_agent
+        ballot.client_network, ballot.content_digest = network_block(draft.client_ip), draft.digest
         ballot.save(
             update_fields=["version", "updated_at", "client_ip", "user_agent", "client_network", "content_digest"]
         )
-    Vote.objects.bulk_create(_vote_rows(ballot, rules, clean))
+    Vote.objects.bulk_create(_vote_rows(ballot, draft.rules, draft.clean))
     receipt = Receipt.objects.create(ballot=ballot, ballot_version=ballot.version, issued_at=now)
     return StoredBallot(ballot, receipt, changed=True)
+
+
+_BALLOT_COLUMNS = [str(f.column) for f in Ballot._meta.concrete_fields]
+
+# One statement (PostgreSQL's data-modifying CTEs, executed together, all or nothing): the
+# edition's window and curation version; the voter's ballot row, locked (FOR UPDATE waits for a
+# change in flight and reads the row it left); then, only if the window is open, the curation
+# version is the one the ballot was checked with and the version is the expected one, either
+# the change (version + 1, the old votes deleted) or the first ballot (the unique constraint
+# settles two first ballots racing), and the receipt of the version stored. The votes follow
+# in a second statement of the same transaction (`_write_in_two_statements`).
+_WRITE_BALLOT = f"""
+WITH edition AS MATERIALIZED (
+    SELECT curation_version,
+           is_public AND voting_opens_at <= %(now)s AND %(now)s < voting_closes_at AS open
+    FROM awards_edition WHERE id = %(edition)s
+),
+current_ballot AS MATERIALIZED (
+    SELECT id, version, content_digest = %(digest)s AS same
+    FROM voting_ballot WHERE voter_id = %(voter)s AND edition_id = %(edition)s
+    FOR UPDATE
+),
+allowed AS MATERIALIZED (
+    SELECT 1 FROM edition WHERE open AND curation_version = %(curation)s
+),
+changed AS (
+    UPDATE voting_ballot AS b
+    SET version = b.version + 1, updated_at = %(now)s, client_ip = %(ip)s::inet, user_agent = %(agent)s,
+        client_network = %(network)s, content_digest = %(digest)s
+    FROM current_ballot AS c
+    WHERE b.id = c.id AND NOT c.same AND c.version = %(expected)s AND EXISTS (SELECT 1 FROM allowed)
+    RETURNING {", ".join(f"b.{c}" for c in _BALLOT_COLUMNS)}
+),
+created AS (
+    INSERT INTO voting_ballot (edition_id, voter_id, source, external_voter, version, submitted_at, updated_at,
+        status, status_reason, status_public_reason, client_ip, user_agent, client_network, content_digest)
+    SELECT %(edition)s, %(voter)s, %(source)s, '', 1, %(now)s, %(now)s, %(status)s, '', '', %(ip)s::inet,
+        %(agent)s, %(network)s, %(digest)s
+    FROM allowed
+    WHERE NOT EXISTS (SELECT 1 FROM current_ballot) AND %(expected)s = 0
+    RETURNING {", ".join(_BALLOT_COLUMNS)}
+),
+stored AS (SELECT * FROM changed UNION ALL SELECT * FROM created),
+dropped AS (DELETE FROM voting_vote WHERE ballot_id IN (SELECT id FROM changed)),
+receipt AS (
+    INSERT INTO voting_receipt (ballot_id, code, ballot_version, issued_at)
+    SELECT id, %(code)s, version, %(now)s FROM stored
+    RETURNING id
+),
+mail AS (
+    INSERT INTO voting_outgoingmail (kind, edition_id, announcement_id, object_ids, status, attempts,
+        next_attempt_at, last_error, created_at, sent_at)
+    SELECT %(mail_kind)s, %(edition)s, NULL, jsonb_build_array(id), %(mail_status)s, 0, %(now)s, '', %(now)s, NULL
+    FROM receipt
+    RETURNING id
+)
+SELECT edition.open, edition.curation_version, current_ballot.id, current_ballot.version, current_ballot.same,
+       receipt.id, mail.id, {", ".join(f"stored.{c}" for c in _BALLOT_COLUMNS)}
+FROM (SELECT 1) AS one
+LEFT JOIN edition ON true LEFT JOIN current_ballot ON true LEFT JOIN stored ON true LEFT JOIN receipt ON true
+LEFT JOIN mail ON true
+"""  # noqa: S608  # nosec B608 - the column names come from the model; every value is a parameter
+
+
+def _write_in_two_statements(draft: _Draft) -> StoredBallot | None:
+    """PostgreSQL: the lock, the window, the ballot and its receipt in one statement, the votes in a second
+    (with BEGIN and COMMIT, four on the wire). None: the curation moved since `draft.rules` were read."""
+    code = new_receipt_code()
+    params: dict[str, int | str | datetime | None] = {
+        "now": draft.now,
+        "edition": draft.edition.pk,
+        "voter": draft.voter.pk,
+        "digest": draft.digest,
+        "curation": draft.rules.curation_version,
+        "expected": draft.expected_version,
+        "ip": draft.client_ip,
+        "agent": draft.user_agent,
+        "network": network_block(draft.client_ip),
+        "source": BallotSource.WEB.value,
+        "status": BallotStatus.COUNTED.value,
+        "code": code,
+        "mail_kind": MailKind.RECEIPT.value,
+        "mail_status": MailStatus.PENDING.value,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_WRITE_BALLOT, params)
+        row = cursor.fetchone()
+    is_open, curation, current_id, current_version, same, receipt_id, mail_id, *stored = row
+    if not is_open:
+        raise voting_window_problem(Edition.objects.get(pk=draft.edition.pk), draft.now) or BallotRejected.general(
+            BallotRejected.CLOSED, f"Voting in {draft.edition.name} is closed."
+        )
+    if curation != draft.rules.curation_version:
+        return None
+    if receipt_id is None:
+        if current_id is not None and same:
+            # The stored ballot already says this (a double click, a replayed form, a resubmission
+            # of the same choices): a quiet success, with no new version, receipt or recompute.
+            ballot = Ballot.objects.get(pk=current_id)
+            return StoredBallot(ballot, ballot.receipts.get(ballot_version=current_version), changed=False)
+        raise BallotRejected.general(BallotRejected.STALE, STALE_MESSAGE)
+    ballot = Ballot.from_db(connection.alias, [f.attname for f in Ballot._meta.concrete_fields], stored)
+    Vote.objects.bulk_create(_vote_rows(ballot, draft.rules, draft.clean))
+    receipt = Receipt(pk=receipt_id, ballot=ballot, code=code, ballot_version=ballot.version, issued_at=draft.now)
+    receipt._state.adding, receipt._state.db = False, connection.alias
+    return StoredBallot(ballot, receipt, changed=True, receipt_mail_id=mail_id)
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,7 @@ class _Ballot:
 
 def _load(request: HttpRequest, edition_slug: str) -> _Ballot:
     member = member_of(request.user)
-    edition = get_edition_for(member, edition_slug)
+    edition = selectors.remember_edition(get_edition_for(member, edition_slug))  # for the submission that follows
     page = selectors.ballot_page(member, edition)
     initial = BallotForm.initial_for(page.selections, page.rules, page.version)
     form = BallotForm(page.rules, request.POST or None, initial=initial, nominees=page.nominees)
@@ -74,40 +74,57 @@ def ballot_edit(request: HttpRequest, edition_slug: str) -> HttpResponse:
 def ballot_submit(request: HttpRequest, edition_slug: str) -> HttpResponse:
     """Step 3: store the reviewed ballot, or show step 1 again with what stands in the way.
 
-    The database connection lost anywhere before the ballot is stored (loading the ballot, in
-    the service) shows "try again" with the choices kept, on a fresh connection. Nothing after
-    the commit reads the database (`voting.tasks` keeps its own failures out of the request).
+    Storing needs only the edition's rules and the posted form, not the member's stored ballot:
+    the page (ballot, receipt, votes) is read only when it is shown again. The database
+    connection lost anywhere before the ballot is stored shows "try again" with the choices
+    kept, on a fresh connection. Nothing after the commit reads the database (`voting.tasks`
+    keeps its own failures out of the request).
     """
     try:
         return _submit(request, edition_slug)
     except LOST_CONNECTION:
         forget_broken_connection()
-        current = _load(request, edition_slug)
-        current.form.is_valid()
-        current.form.add_error(None, DATABASE_TROUBLE)
-        return _ballot_page(request, current, status=503)
+        return _shown_again(request, edition_slug, DATABASE_TROUBLE, status=503)
 
 
 def _submit(request: HttpRequest, edition_slug: str) -> HttpResponse:
-    current = _load(request, edition_slug)
-    if current.closed or not current.form.is_valid():
-        return _ballot_page(request, current, status=400)
-    if not within_rate_limit(request, "submit_ballot", user=current.member):
-        current.form.add_error(None, TOO_FAST)
-        return _ballot_page(request, current, status=429)
+    member = member_of(request.user)
+    edition = selectors.edition_to_submit_to(member, edition_slug)
+    ballot_rules = rules.rules_for(edition)
+    form = BallotForm(ballot_rules, request.POST, nominees={})
+    now = timezone.now()
+    if (
+        rules.voting_window_problem(edition, now)
+        or rules.eligibility_problem(member, edition, now)
+        or not form.is_valid()
+    ):
+        current = _load(request, edition_slug)  # a refusal is decided on the stored edition, never on a copy
+        if current.closed or not current.form.is_valid():
+            return _ballot_page(request, current, status=400)
+        edition, ballot_rules, form = selectors.remember_edition(current.edition), current.page.rules, current.form
+    if not within_rate_limit(request, "submit_ballot", user=member):
+        return _shown_again(request, edition_slug, TOO_FAST, status=429)
     try:
         services.submit_ballot(
-            voter=current.member,
-            edition=current.edition,
-            selections=current.form.selections,
-            expected_version=current.form.cleaned_data["version"],
+            voter=member,
+            edition=edition,
+            selections=form.selections,
+            expected_version=form.cleaned_data["version"],
             client_ip=request.META.get("REMOTE_ADDR"),
             user_agent=request.headers.get("user-agent", ""),
-            rules=current.page.rules,
+            rules=ballot_rules,
         )
     except rules.BallotRejected as rejected:
-        return _rejected_page(request, current, rejected)
-    return redirect("voting:ballot_done", edition_slug=current.edition.slug)
+        return _rejected_page(request, _load(request, edition_slug), rejected)
+    return redirect("voting:ballot_done", edition_slug=edition.slug)
+
+
+def _shown_again(request: HttpRequest, edition_slug: str, problem: str, *, status: int) -> HttpResponse:
+    """Step 1 again with the posted choices and a problem over the whole ballot."""
+    current = _load(request, edition_slug)
+    current.form.is_valid()
+    current.form.add_error(None, problem)
+    return _ballot_page(request, current, status=status)
 
 
 def _rejected_page(request: HttpRequest, current: _Ballot, rejected: rules.BallotRejected) -> HttpResponse:

@@ -59,10 +59,10 @@ def mark_stale(edition_id: int) -> bool:
     """
     if cache.add(_stale_hint(edition_id), 1, timeout=STALE_HINT_SECONDS) is False:
         return False
-    ResultsState.objects.get_or_create(edition_id=edition_id)
-    flagged = ResultsState.objects.filter(edition_id=edition_id, stale_since__isnull=True).update(
-        stale_since=timezone.now()
-    )
+    unflagged = ResultsState.objects.filter(edition_id=edition_id, stale_since__isnull=True)
+    flagged = unflagged.update(stale_since=timezone.now())  # one statement when the state row exists
+    if not flagged and ResultsState.objects.get_or_create(edition_id=edition_id)[1]:
+        flagged = unflagged.update(stale_since=timezone.now())  # the edition's first ballot
     return bool(flagged)
 
 

@@ -117,7 +117,7 @@ def test_recompute_is_queued_without_a_countdown(edition, monkeypatch, django_ca
     monkeypatch.setattr("voting.tasks.recompute_edition_task.apply_async", lambda **options: sent.append(options))
     with django_capture_on_commit_callbacks(execute=True):
         request_recompute(edition.pk)
-    assert sent == [{"args": [edition.pk], "retry": False}]
+    assert sent == [{"args": [edition.pk], "retry": False, "ignore_result": True}]  # no countdown, no result channel
 
 
 def test_an_edition_already_flagged_costs_no_query(edition, django_assert_num_queries) -> None:
