@@ -10,6 +10,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from gunicorn.glogging import Logger
+
 from config.logs import logging_config
 
 bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
@@ -39,6 +41,27 @@ else:
     control_socket_disable = True
 
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
+
+
+class AccessLogAsConfigured(Logger):
+    """gunicorn's logger, writing access lines only when `accesslog` names a destination.
+
+    gunicorn writes them whenever a logging dict is configured, and ours always is (request ids,
+    redaction), so `GUNICORN_ACCESS_LOG=""` turned nothing off: every request still built the
+    whole atom table (each header and environ variable), ran the filters and wrote a line.
+    When the access log is on, its line is gunicorn's, unchanged.
+    """
+
+    @property
+    def access_log_enabled(self) -> bool:
+        return bool(self.cfg.accesslog)
+
+    def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> None:
+        if self.cfg.accesslog:
+            super().access(resp, req, environ, request_time)
+
+
+logger_class = AccessLogAsConfigured
 # No client address (personal data, kept by the ballots' own retention rules instead) and no
 # query string; confirmation and reset keys in paths are redacted (config.logs).
 access_log_format = '"%(m)s %(U)s" %(s)s %(b)s %(M)sms request_id=%({x-request-id}o)s'

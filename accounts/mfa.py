@@ -13,7 +13,7 @@ from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 
 STAFF_MFA_MESSAGE = "Set up two-factor authentication first: staff need it before the admin opens."
 
@@ -27,11 +27,26 @@ def staff_needs_mfa(request: HttpRequest) -> bool:
 
 
 class StaffMfaMiddleware:
+    """Send staff without a second factor to set one up before any admin page.
+
+    Only the admin's paths are its business: every other request costs one `startswith`
+    (the admin's prefix is reversed once per URLconf, not for every request).
+    """
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+        self._admin_path_info: tuple[str, str] | None = None  # (ROOT_URLCONF, the admin's path_info)
+
+    def _admin_prefix(self) -> str:
+        urlconf = settings.ROOT_URLCONF
+        if self._admin_path_info is None or self._admin_path_info[0] != urlconf:
+            # reverse() prepends the script prefix; path_info never carries it.
+            path_info = reverse("admin:index")[len(get_script_prefix()) - 1 :]
+            self._admin_path_info = (urlconf, path_info)
+        return self._admin_path_info[1]
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path.startswith(reverse("admin:index")) and staff_needs_mfa(request):
+        if request.path_info.startswith(self._admin_prefix()) and staff_needs_mfa(request):
             messages.warning(request, STAFF_MFA_MESSAGE)
             query = urlencode({"next": request.get_full_path()})
             return HttpResponseRedirect(f"{reverse('mfa_activate_totp')}?{query}")

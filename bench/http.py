@@ -301,6 +301,8 @@ class BareStack:
             [
                 str(BIN / "gunicorn"),
                 "bench.bare.wsgi",
+                "--config",  # never Podium's ./gunicorn.conf.py (gunicorn's default)
+                str(ROOT / "bench" / "bare" / "gunicorn.conf.py"),
                 "--workers",
                 str(workers),
                 "--worker-class",

@@ -14,15 +14,26 @@ from django.shortcuts import render
 from config.api_errors import error_body
 
 NUL_MESSAGE = "The request contains a NUL character, which no Podium value can hold."
+# The raw header, read from META: `request.headers` would build a mapping of every header first.
+_RAW_COOKIES = "HTTP_COOKIE"
 
 
 def _has_nul(request: HttpRequest) -> bool:
-    if "\x00" in request.path or "\x00" in request.META.get("QUERY_STRING", ""):
+    """Whether the path, query string or a cookie holds NUL, read from the raw values (nothing parsed).
+
+    A query string can only say NUL as a raw NUL or `%00` (the `+` and every other escape
+    decode to something else), and a cookie only as a raw NUL or, inside a quoted value, a
+    backslash escape (`"\\000"`): only that case is parsed, as Django parses it.
+    """
+    if "\x00" in request.path:
         return True
-    query = request.GET.lists()
-    if any("\x00" in key or any("\x00" in value for value in values) for key, values in query):
+    query = request.META.get("QUERY_STRING", "")
+    if "\x00" in query or "%00" in query:
         return True
-    return any("\x00" in key or "\x00" in value for key, value in request.COOKIES.items())
+    cookies = request.META.get(_RAW_COOKIES, "")
+    if "\x00" in cookies:
+        return True
+    return "\\" in cookies and any("\x00" in key or "\x00" in value for key, value in request.COOKIES.items())
 
 
 class RefuseNulMiddleware:

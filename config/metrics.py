@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -112,10 +113,16 @@ def may_scrape(remote_addr: str | None) -> bool:
 
 
 class PrometheusMiddleware:
-    """Count and time every request by its URL name; serve `/metrics` to allowed scrapers."""
+    """Count and time every request by its URL name; serve `/metrics` to allowed scrapers.
+
+    The labelled series of a view are looked up once per process and kept (`labels()` takes a
+    lock and builds its key for every call): a request costs the three sample writes only.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+        self._timers: dict[str, Any] = {}
+        self._counters: dict[tuple[str, str, int], Any] = {}
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path_info == "/metrics":
@@ -124,9 +131,17 @@ class PrometheusMiddleware:
             return HttpResponse(exposition(), content_type=CONTENT_TYPE_LATEST)
         started = time.perf_counter()
         response = self.get_response(request)
+        elapsed = time.perf_counter() - started
         match = request.resolver_match
         view = match.view_name if match else "unmatched"  # bounded: URL names, never raw paths
-        REQUEST_SECONDS.labels(view).observe(time.perf_counter() - started)
+        timer = self._timers.get(view)
+        if timer is None:
+            timer = self._timers[view] = REQUEST_SECONDS.labels(view)
+        timer.observe(elapsed)
         method = request.method if request.method in KNOWN_METHODS else "other"
-        REQUESTS.labels(method, view, str(response.status_code)).inc()
+        key = (method, view, response.status_code)
+        counter = self._counters.get(key)
+        if counter is None:
+            counter = self._counters[key] = REQUESTS.labels(method, view, str(response.status_code))
+        counter.inc()
         return response

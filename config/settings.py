@@ -66,7 +66,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "django_guid.middleware.guid_middleware",  # the request id on every log line (config/logs.py)
+    "config.logs.RequestIdMiddleware",  # the request id on every log line (django-guid's context variable)
     "config.health.HealthCheckMiddleware",  # early: probes skip host checks, redirects, sessions
     "config.input_guard.RefuseNulMiddleware",  # before sessions: a NUL cookie never reaches a lookup
     "config.metrics.PrometheusMiddleware",
@@ -80,7 +80,7 @@ MIDDLEWARE = [
     "config.database.LostConnectionMiddleware",  # a view that lost the database: 503 "try again"
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "config.content_policy.CSPMiddleware",  # django-csp's, with the site's policy built once
     "allauth.account.middleware.AccountMiddleware",
     "accounts.mfa.StaffMfaMiddleware",
 ]
@@ -345,8 +345,11 @@ SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # Sessions read through the cache (one query fewer per request), written through to the
-# database, so a cache outage or flush never logs anyone out.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# database, so a cache outage or flush never logs anyone out: Django's cached_db, set up only
+# when a request opens its session (config/sessions.py).
+SESSION_ENGINE = "config.sessions"
+# Django's cookie-then-session message storage, opened only by a request that reads or adds one.
+MESSAGE_STORAGE = "config.messages.LazyFallbackStorage"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -378,7 +381,9 @@ CONTENT_SECURITY_POLICY = {
 # --- Request ids (django-guid) ----------------------------------------------------------
 # The proxy's X-Request-ID when it is a UUID (nginx's $request_id is one), else a fresh one;
 # echoed in the response, stamped on every log line, handed to the tasks a request queues
-# (a task queued by beat gets its own). The worker logs through LOGGING as well.
+# (a task queued by beat gets its own). The worker logs through LOGGING as well. Web requests
+# get their id from config.logs.RequestIdMiddleware, into django-guid's context variable;
+# these settings are for django-guid's Celery integration (and name the same header).
 DJANGO_GUID = {
     "GUID_HEADER_NAME": "X-Request-ID",
     "VALIDATE_GUID": True,

@@ -95,3 +95,15 @@ def test_the_access_log_keeps_no_keys_and_no_client_address(tmp_path: Path) -> N
     assert any('"GET /accounts/password/reset/key/<redacted>/"' in line for line in access), text
     assert "SECRET" not in text
     assert not any("127.0.0.1" in line for line in access)
+
+
+def test_an_empty_gunicorn_access_log_writes_no_access_line(tmp_path: Path) -> None:
+    """gunicorn logs accesses whenever a logging dict is configured; `GUNICORN_ACCESS_LOG=""` must still mean none."""
+    process, base, log = _serve(tmp_path, GUNICORN_ACCESS_LOG="")
+    try:
+        assert _status(f"{base}/no-such-page/")[0] == 404
+    finally:
+        _stop(process)
+    text = log.read_text()
+    assert "gunicorn.access" not in text
+    assert "Not Found: /no-such-page/" in text  # the application's own lines still go out

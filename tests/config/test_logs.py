@@ -8,9 +8,10 @@ import logging.config
 import pytest
 from django.test import Client
 from django_guid import clear_guid, set_guid
+from gunicorn.glogging import SafeAtoms
 
 from config.env import ImproperlyConfiguredEnv
-from config.logs import REQUEST_ID_HEADER, logging_config
+from config.logs import REQUEST_ID_HEADER, RedactSecretsFilter, RequestIdFilter, logging_config
 
 
 @pytest.mark.django_db
@@ -30,6 +31,49 @@ def test_a_missing_or_unsafe_request_id_is_replaced(client: Client) -> None:
     assert len(unsafe) == 32
     assert client.get("/", HTTP_X_REQUEST_ID="lb-7f3a.42")[REQUEST_ID_HEADER] != "lb-7f3a.42"  # not a UUID
     assert client.get("/")[REQUEST_ID_HEADER] != made
+
+
+@pytest.mark.django_db
+def test_an_offered_uuid_with_dashes_is_echoed_as_offered(client: Client) -> None:
+    offered = "4bd3a9e1-c0f2-4d8e-9a7b-6c5d4e3f2a1b"
+    assert client.get("/healthz", HTTP_X_REQUEST_ID=offered)[REQUEST_ID_HEADER] == offered
+
+
+@pytest.mark.django_db
+def test_the_request_id_is_on_the_lines_logged_while_serving_the_request(
+    client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    """In django-guid's context variable, which RequestIdFilter (and the Celery integration) read."""
+    offered = "0123456789abcdef0123456789abcdef"
+    caplog.handler.addFilter(RequestIdFilter())
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        client.get("/no-such-page/", HTTP_X_REQUEST_ID=offered)
+        made = client.get("/no-such-page-either/")[REQUEST_ID_HEADER]
+    assert [(r.getMessage(), r.request_id) for r in caplog.records] == [
+        ("Not Found: /no-such-page/", offered),
+        ("Not Found: /no-such-page-either/", made),
+    ]
+
+
+@pytest.mark.django_db
+def test_an_unusable_request_id_is_logged_as_replaced(client: Client, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="config.logs"):
+        made = client.get("/healthz", HTTP_X_REQUEST_ID="lb-7f3a.42\ninjected")[REQUEST_ID_HEADER]
+    assert caplog.messages == [f"X-Request-ID 'lb-7f3a.42\\ninjected' is not a UUID; using {made}"]
+
+
+@pytest.mark.unit
+def test_redaction_keeps_gunicorns_atoms_answering_dash_for_a_missing_one() -> None:
+    """The access line's atoms are gunicorn's SafeAtoms: a missing atom reads "-", also once a key is redacted."""
+    atoms = SafeAtoms({"U": "/accounts/confirm-email/MzA:SECRET/", "s": "404"})
+    record = logging.LogRecord("gunicorn.access", logging.INFO, "", 0, '"%(U)s" %(s)s %({x-request-id}o)s', (), None)
+    record.args = atoms
+    RedactSecretsFilter().filter(record)
+    assert record.getMessage() == '"/accounts/confirm-email/<redacted>/" 404 -'
+    untouched = logging.LogRecord("gunicorn.access", logging.INFO, "", 0, "%(U)s", (), None)
+    untouched.args = SafeAtoms({"U": "/editions/"})
+    RedactSecretsFilter().filter(untouched)
+    assert untouched.getMessage() == "/editions/"
 
 
 def _emit(log_format: str) -> str:
