@@ -1,4 +1,4 @@
-"""`python -m bench.run [recompute] [ranked] [http] [ballot] [freshness] [imports] [faults] [--large] [--quick]`: run benchmarks, print figures and ratios.
+"""`python -m bench.run [recompute] [ranked] [http] [ballot] [freshness] [imports] [recycling] [faults] [--large] [--quick]`: run benchmarks, print figures and ratios.
 
 Uses PostgreSQL (DATABASE_URL, default the `podium_bench` database, created if missing),
 Redis (REDIS_URL, default redis://127.0.0.1:6379/3) and a Redis broker for the Celery worker
@@ -83,6 +83,10 @@ def main() -> None:
         from bench import http
 
         http.freshness_main()
+    if "recycling" in args.suites:
+        from bench import recycling
+
+        recycling.main()
     if "faults" in args.suites:
         from bench import faults
 

@@ -284,7 +284,7 @@ def _write_in_two_statements(draft: _Draft) -> StoredBallot | None:
         "digest": draft.digest,
         "curation": draft.rules.curation_version,
         "expected": draft.expected_version,
-        "ip": draft.client_ip,
+        "ip": draft.client_ip or None,  # as the ORM stores a blank address
         "agent": draft.user_agent,
         "network": network_block(draft.client_ip),
         "source": BallotSource.WEB.value,
