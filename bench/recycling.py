@@ -17,7 +17,7 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from bench.http import ROUNDS, wrk
+from bench.load import ROUNDS, wrk
 from bench.stack import Stack
 
 WORKERS = 5

@@ -72,9 +72,9 @@ def main() -> None:
 
         http.main(quick=args.quick)
     if "ballot" in args.suites:
-        from bench import http
+        from bench import ballots
 
-        http.ballot_main(quick=args.quick)
+        ballots.ballot_main(quick=args.quick)
     if "imports" in args.suites:
         from bench import imports
 

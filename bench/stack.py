@@ -1,7 +1,7 @@
 """The stack a benchmark runs against, and its members: gunicorn from gunicorn.conf.py (DEBUG off,
 PostgreSQL, Redis), the Procfile's Celery processes, verified members signed in, the demo ballot.
 
-Shared by the HTTP benchmarks (`bench.http`) and the fault run (`bench.faults`).
+Shared by the HTTP and ballot benchmarks (`bench.http`, `bench.ballots`) and the fault run (`bench.faults`).
 """
 
 import os
