@@ -14,7 +14,8 @@ sliding window and:
   instead of allauth's four commands (lock, get, set, unlock) per rate; `install()` also puts
   `consume` in place of allauth's, which loops over the rates one round trip each;
 - on any other cache (local memory in the embedded set-up), runs allauth's own code;
-- fails open, with a warning in the log, when the cache is unreachable.
+- fails open, with a warning in the log, when the cache is unreachable (and the hit it let
+  through has nothing to roll back: no wait on a lock that cannot be taken).
 """
 
 import logging
@@ -75,6 +76,18 @@ class RedisHit(SingleRateLimitUsage):
             _redis_client().zrem(cache.make_key(self.cache_key), self.member)
         except RedisError:  # the hit expires with its window anyway
             logger.warning("could not roll back a rate-limit hit: the cache is unreachable")
+
+
+@dataclass
+class UncountedHit(SingleRateLimitUsage):
+    """A hit let through while the cache was unreachable: nothing was counted, nothing to give back.
+
+    allauth's own usage would roll back under its cache lock, and with the cache down that lock
+    is never taken: every successful log-in waited out the lock's one-second timeout.
+    """
+
+    def rollback(self) -> None:
+        return
 
 
 def _redis_client() -> Any:
@@ -141,7 +154,7 @@ def consume_single_rate(
         return None
     if usage is None:
         logger.warning("rate limit %s skipped: the cache is unreachable", action)
-        usage = SingleRateLimitUsage(cache_key=cache_key, cache_duration=rate.duration, timestamp=time.time())
+        usage = UncountedHit(cache_key=cache_key, cache_duration=rate.duration, timestamp=time.time())
     return usage
 
 
@@ -187,7 +200,7 @@ def consume(
     except Exception:  # the cache is unreachable: let the request through
         logger.warning("rate limit %s skipped: the cache is unreachable", action)
         now = time.time()
-        return RateLimitUsage([SingleRateLimitUsage(k, rate.duration, now) for k, rate in limits])
+        return RateLimitUsage([UncountedHit(k, rate.duration, now) for k, rate in limits])
     if hits is None:
         if raise_exception:
             raise ratelimit.RateLimited

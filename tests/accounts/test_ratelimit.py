@@ -124,6 +124,25 @@ def test_with_the_cache_down_log_in_sign_up_and_password_reset_still_work(client
     assert "rate limit signup skipped: the cache is unreachable" in caplog.text
 
 
+def test_with_the_cache_down_a_log_in_never_waits_on_allauths_cache_lock(client: Client, settings, monkeypatch) -> None:
+    # The hits let through uncounted have nothing to roll back; allauth's rollback would spin on
+    # a lock the dead cache can never give for its whole one-second wait, on every log-in.
+    settings.CACHES = DEAD_REDIS
+    lock_attempts: list[str] = []
+    real_lock = allauth_ratelimit.cache_lock
+
+    def spying_lock(cache_key: str):
+        lock_attempts.append(cache_key)
+        return real_lock(cache_key)
+
+    monkeypatch.setattr(allauth_ratelimit, "cache_lock", spying_lock)
+    user = UserFactory()
+    client.post(reverse("account_login"), {"login": user.email, "password": "wrong"})
+    response = client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
+    assert (response.status_code, client.session["_auth_user_id"]) == (302, str(user.pk))
+    assert lock_attempts == []
+
+
 def test_with_the_cache_down_the_admin_log_in_still_works(client: Client, settings) -> None:
     settings.CACHES = DEAD_REDIS
     staff = UserFactory(is_staff=True, is_superuser=True)
