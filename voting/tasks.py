@@ -46,16 +46,32 @@ def request_announcement(edition_id: int, kind: str) -> None:
     _after_commit(lambda: _enqueue(plan_announcement_task, edition_id, kind))
 
 
-def request_receipt_email(receipt: Receipt, *, queued_mail_id: int | None = None) -> None:
-    """Queue the voter's receipt e-mail in the current transaction; it is sent after commit.
+def request_ballot_followups(receipt: Receipt, *, queued_mail_id: int | None = None) -> None:
+    """What a stored ballot change asks for: its receipt e-mail and a leaderboard recompute, in one message.
 
-    `queued_mail_id`: the mail's row, already written in this transaction by the caller (the
-    ballot write on PostgreSQL inserts it in the same statement as the receipt)."""
+    The mail's row is written in the current transaction (unless the caller's ballot write already
+    did: `queued_mail_id`). Once it commits, the edition is flagged stale (`mark_stale`: nothing
+    at all when a moment ago it already was) and one `voting.send_mail` message carries the mail
+    and, when this change flagged the edition, the edition: the worker then enqueues the
+    recompute. A lost message loses neither: the mail stays pending for the mail sweep, the
+    flag for the editions' sweep.
+    """
+    edition_id = receipt.ballot.edition_id
     if queued_mail_id is None:
-        queued_mail_id = OutgoingMail.objects.queue(
-            MailKind.RECEIPT, edition_id=receipt.ballot.edition_id, object_ids=[receipt.pk]
-        ).pk
-    _send_after_commit([queued_mail_id])
+        queued_mail_id = OutgoingMail.objects.queue(MailKind.RECEIPT, edition_id=edition_id, object_ids=[receipt.pk]).pk
+    mail_id = queued_mail_id
+
+    def follow_up() -> None:
+        flagged = False
+        try:
+            flagged = mark_stale(edition_id)
+        except Exception:  # the database lost after the commit: the ballot is stored, the sweep recomputes
+            if settings.CELERY_TASK_ALWAYS_EAGER:
+                raise
+            logger.exception("could not flag edition %s stale; the sweep will recompute it", edition_id)
+        _enqueue(send_mail_task, mail_id, *([edition_id] if flagged else []))
+
+    _after_commit(follow_up)
 
 
 def request_status_notices(audits: list[BallotAudit]) -> None:
@@ -150,11 +166,15 @@ def plan_announcement_task(edition_id: int, kind: str) -> int:
 
 
 @shared_task(name="voting.send_mail")
-def send_mail_task(mail_id: int) -> str | None:
+def send_mail_task(mail_id: int, edition_id: int | None = None) -> str | None:
     """The first attempt at one outgoing mail; its outcome is recorded, never retried by Celery.
 
     Every later attempt is the sweep's (`sweep_mail_task`), from the row's `next_attempt_at`.
+    `edition_id`: a ballot change flagged that edition stale (`request_ballot_followups`); its
+    recompute is enqueued first, so that a slow mail server never delays the leaderboard.
     """
+    if edition_id is not None:
+        enqueue_recompute(edition_id)
     return outbox.send_first_attempt(mail_id)
 
 

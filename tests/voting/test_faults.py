@@ -257,7 +257,7 @@ def test_database_connection_lost_mid_submission_shows_try_again_and_saves_nothi
     client.force_login(UserFactory())
 
     def kill_on_vote_insert(execute, sql, params, many, context):
-        if sql.startswith('INSERT INTO "voting_vote"'):
+        if _writes_votes(sql):
             with _admin_connection() as admin:
                 admin.execute("SELECT pg_terminate_backend(%s)", [connection.connection.info.backend_pid])
         return execute(sql, params, many, context)
@@ -280,7 +280,7 @@ def test_database_connection_lost_mid_api_submission_is_a_503_in_the_error_shape
     body = {"version": 0, "selections": {fund.slug: [nominee_ids(edition, "fund")[0]]}}
 
     def kill_on_vote_insert(execute, sql, params, many, context):
-        if sql.startswith('INSERT INTO "voting_vote"'):
+        if _writes_votes(sql):
             with _admin_connection() as admin:
                 admin.execute("SELECT pg_terminate_backend(%s)", [connection.connection.info.backend_pid])
         return execute(sql, params, many, context)
@@ -325,16 +325,23 @@ def _connection_killed_once(when):
         connection.close()  # the next query (the test's own, its teardown) opens a fresh one
 
 
+def _writes_votes(sql: str) -> bool:
+    """The ORM's INSERT of the votes, or PostgreSQL's one write statement that inserts them in a CTE."""
+    return sql.startswith('INSERT INTO "voting_vote"') or "INSERT INTO voting_vote" in sql
+
+
 def _after_the_ballot_commits():
-    """Picks the first statement outside a transaction once the receipt was inserted: the ballot has committed."""
+    """Picks the first statement outside a transaction after the one that inserted the receipt: the ballot has
+    committed (on PostgreSQL that statement, in autocommit, is the whole write and commits by itself)."""
     seen = {"receipt": False}
 
     def when(sql: str) -> bool:
+        picked = seen["receipt"] and not connection.in_atomic_block
         # The ORM's INSERT, or PostgreSQL's one write statement that inserts the receipt in a CTE.
         seen["receipt"] = (
             seen["receipt"] or 'INSERT INTO "voting_receipt"' in sql or "INSERT INTO voting_receipt" in sql
         )
-        return seen["receipt"] and not connection.in_atomic_block
+        return picked
 
     return when
 

@@ -4,6 +4,7 @@ Both build votes and fingerprints the same way; the rules they apply are `voting
 """
 
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -77,8 +78,9 @@ def submit_ballot(
     curation version). Rules older than the stored edition are caught: a refusal is checked
     again with the current rules, and the write stores nothing unless the edition is still at
     the curation version the ballot was checked with (else it checks again and retries).
-    On PostgreSQL the write is one statement plus the votes' INSERT (`_WRITE_BALLOT`);
-    elsewhere, the same steps through the ORM.
+    On PostgreSQL the write is one statement (`_WRITE_BALLOT`), atomic by itself: no BEGIN and
+    COMMIT around it (inside a caller's transaction, a savepoint as usual); elsewhere, the same
+    steps through the ORM in a transaction.
     """
     if rules is None or rules.edition_id != edition.pk:
         rules = rules_for(edition)
@@ -95,11 +97,12 @@ def submit_ballot(
     if rejected:
         raise rejected
     try:
-        with transaction.atomic():
+        with _atomic_write():
             stored = _store(voter, edition, rules, clean, expected_version, client_ip, user_agent[:300])
             if stored.changed:
-                # Its row in this transaction (PostgreSQL: written by the ballot's own statement), sent after commit.
-                tasks.request_receipt_email(stored.receipt, queued_mail_id=stored.receipt_mail_id)
+                # The receipt e-mail's row in this transaction (PostgreSQL: written by the ballot's own
+                # statement); after commit, one message sends it and asks for the recompute.
+                tasks.request_ballot_followups(stored.receipt, queued_mail_id=stored.receipt_mail_id)
     except IntegrityError:
         # Another request created this voter's first ballot a moment ago: the same content
         # (a double click) is a success, anything else a stale form.
@@ -109,8 +112,15 @@ def submit_ballot(
         return StoredBallot(existing, existing.receipts.get(ballot_version=existing.version), changed=False)
     if stored.changed:
         BALLOTS_ACCEPTED.inc()
-        tasks.request_recompute(edition.pk)
     return stored
+
+
+def _atomic_write() -> AbstractContextManager[object]:
+    """A transaction for the write, unless it is PostgreSQL's one statement in autocommit (atomic by itself:
+    BEGIN and COMMIT would be two more round trips). Inside a caller's transaction: a savepoint, as usual."""
+    if connection.vendor == "postgresql" and connection.get_autocommit() and not connection.in_atomic_block:
+        return nullcontext()
+    return transaction.atomic()
 
 
 CURATION_ATTEMPTS = 3  # a curation write moving the edition under a submission, again and again: STALE
@@ -131,7 +141,7 @@ def _store(
     copy); the write compares it with the stored one and stores nothing when it moved, and
     the ballot is then checked again with the current rules and eligibility before retrying.
     """
-    write = _write_in_two_statements if connection.vendor == "postgresql" else _write_with_the_orm
+    write = _write_in_one_statement if connection.vendor == "postgresql" else _write_with_the_orm
     for _ in range(CURATION_ATTEMPTS):
         draft = _Draft(voter, edition, rules, clean, expected_version, client_ip, user_agent)
         stored = write(draft)
@@ -213,13 +223,15 @@ def _write_with_the_orm(draft: _Draft) -> StoredBallot | None:
 
 _BALLOT_COLUMNS = [str(f.column) for f in Ballot._meta.concrete_fields]
 
-# One statement (PostgreSQL's data-modifying CTEs, executed together, all or nothing): the
-# edition's window and curation version; the voter's ballot row, locked (FOR UPDATE waits for a
-# change in flight and reads the row it left); then, only if the window is open, the curation
-# version is the one the ballot was checked with and the version is the expected one, either
-# the change (version + 1, the old votes deleted) or the first ballot (the unique constraint
-# settles two first ballots racing), and the receipt of the version stored. The votes follow
-# in a second statement of the same transaction (`_write_in_two_statements`).
+# One statement (PostgreSQL's data-modifying CTEs, executed together, all or nothing, so no
+# BEGIN/COMMIT around it): the edition's window and curation version; the voter's ballot row,
+# locked (FOR UPDATE waits for a change in flight and reads the row it left); then, only if the
+# window is open, the curation version is the one the ballot was checked with and the version is
+# the expected one, either the change (version + 1, the old votes deleted) or the first ballot
+# (the unique constraint settles two first ballots racing), the votes of the version stored, its
+# receipt and the receipt e-mail's row. A refused or raced write stores none of these: each reads
+# `stored`, empty then. The votes' INSERT waits for the old votes' DELETE (it reads its row
+# count), so a nominee chosen again never meets its old row in the unique index.
 _WRITE_BALLOT = f"""
 WITH edition AS MATERIALIZED (
     SELECT curation_version,
@@ -252,7 +264,15 @@ created AS (
     RETURNING {", ".join(_BALLOT_COLUMNS)}
 ),
 stored AS (SELECT * FROM changed UNION ALL SELECT * FROM created),
-dropped AS (DELETE FROM voting_vote WHERE ballot_id IN (SELECT id FROM changed)),
+dropped AS (DELETE FROM voting_vote WHERE ballot_id IN (SELECT id FROM changed) RETURNING 1),
+votes AS (
+    INSERT INTO voting_vote (ballot_id, category_id, nominee_id, rank)
+    SELECT stored.id, chosen.category_id, chosen.nominee_id, chosen.rank
+    FROM stored,
+         unnest(%(categories)s::bigint[], %(nominees)s::bigint[], %(ranks)s::integer[])
+             AS chosen (category_id, nominee_id, rank)
+    WHERE (SELECT count(*) FROM dropped) >= 0
+),
 receipt AS (
     INSERT INTO voting_receipt (ballot_id, code, ballot_version, issued_at)
     SELECT id, %(code)s, version, %(now)s FROM stored
@@ -273,11 +293,12 @@ LEFT JOIN mail ON true
 """  # noqa: S608  # nosec B608 - the column names come from the model; every value is a parameter
 
 
-def _write_in_two_statements(draft: _Draft) -> StoredBallot | None:
-    """PostgreSQL: the lock, the window, the ballot and its receipt in one statement, the votes in a second
-    (with BEGIN and COMMIT, four on the wire). None: the curation moved since `draft.rules` were read."""
+def _write_in_one_statement(draft: _Draft) -> StoredBallot | None:
+    """PostgreSQL: the lock, the window, the ballot, its votes, its receipt and the receipt e-mail's row in
+    one statement (`_WRITE_BALLOT`). None: the curation moved since `draft.rules` were read."""
     code = new_receipt_code()
-    params: dict[str, int | str | datetime | None] = {
+    votes = _vote_rows(Ballot(), draft.rules, draft.clean)
+    params: dict[str, int | str | datetime | list[int] | list[int | None] | None] = {
         "now": draft.now,
         "edition": draft.edition.pk,
         "voter": draft.voter.pk,
@@ -292,6 +313,9 @@ def _write_in_two_statements(draft: _Draft) -> StoredBallot | None:
         "code": code,
         "mail_kind": MailKind.RECEIPT.value,
         "mail_status": MailStatus.PENDING.value,
+        "categories": [vote.category_id for vote in votes],
+        "nominees": [vote.nominee_id for vote in votes],
+        "ranks": [vote.rank for vote in votes],
     }
     with connection.cursor() as cursor:
         cursor.execute(_WRITE_BALLOT, params)
@@ -311,7 +335,6 @@ def _write_in_two_statements(draft: _Draft) -> StoredBallot | None:
             return StoredBallot(ballot, ballot.receipts.get(ballot_version=current_version), changed=False)
         raise BallotRejected.general(BallotRejected.STALE, STALE_MESSAGE)
     ballot = Ballot.from_db(connection.alias, [f.attname for f in Ballot._meta.concrete_fields], stored)
-    Vote.objects.bulk_create(_vote_rows(ballot, draft.rules, draft.clean))
     receipt = Receipt(pk=receipt_id, ballot=ballot, code=code, ballot_version=ballot.version, issued_at=draft.now)
     receipt._state.adding, receipt._state.db = False, connection.alias
     return StoredBallot(ballot, receipt, changed=True, receipt_mail_id=mail_id)

@@ -1,7 +1,7 @@
 """E-mails about one member's own ballot: its receipt after each change, and its status when
 the organisers set it aside or restore it.
 
-Queued with the change (`voting.tasks.request_receipt_email`, `request_status_notices` write
+Queued with the change (`voting.tasks.request_ballot_followups`, `request_status_notices` write
 an `OutgoingMail` row in its transaction) and sent by Celery after it commits, never inside
 it (`outbox` retries). Each sent e-mail is recorded (`Receipt.emailed_at`, `BallotNotice`), so
 a retried attempt sends only what is still unsent. Receipts are a confirmation of what the

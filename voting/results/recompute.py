@@ -1,8 +1,10 @@
 """Recomputing an edition's leaderboards: coalesced requests, a consistent read, an atomic switch.
 
-Flow: a committed ballot change calls `voting.tasks.request_recompute` (via `mark_stale`), which sets the edition's
-`stale_since` only if it was unset and enqueues a task only when it did, so a burst of
-ballots queues one recompute. `recompute_edition` claims the request (clears the flag)
+Flow: once a ballot change commits, `voting.tasks.request_ballot_followups` calls `mark_stale`,
+which sets the edition's `stale_since` only if it was unset; only then does the change's one
+message (its receipt e-mail) also carry the edition, and the worker enqueues the recompute, so
+a burst of ballots queues one recompute (other changes: `voting.tasks.request_recompute`).
+`recompute_edition` claims the request (clears the flag)
 before reading, tallies every category from one consistent snapshot of the ballots, and
 switches the edition's current release in one short transaction. Equal standings make no
 new history row, so running it twice (or after a killed worker) changes nothing.

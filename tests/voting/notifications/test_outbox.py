@@ -227,7 +227,9 @@ def test_a_mail_whose_task_message_was_lost_is_sent_by_the_sweep(
     ):
         ballot = _vote(edition)
     row = OutgoingMail.objects.get()
-    assert f"could not enqueue voting.send_mail [{row.pk}]" in caplog.text
+    # The one message of the ballot's follow-ups: its receipt and the edition it flagged stale (the
+    # recompute is then the editions' sweep's).
+    assert f"could not enqueue voting.send_mail [{row.pk}, {edition.pk}]" in caplog.text
     assert (row.status, row.attempts, mail.outbox) == (MailStatus.PENDING, 0, [])
     assert sweep_mail_task() == [row.pk]
     assert [m.to for m in mail.outbox] == [[ballot.voter.email]]
