@@ -1,0 +1,251 @@
+"""Visitor copies: the public pages served from the cache before sessions and the database.
+
+One page cache for the project. Every copy is keyed by counters kept in the cache itself,
+each moved after commit by the writes that change what a page shows:
+
+- the curation generation, site-wide: any save or delete of an edition, category or nominee
+  (`awards.curation`), and every results visibility change (the home page lists every
+  edition's phase);
+- an edition's visibility and release generations (`voting.results.cache`): publish,
+  unpublish, a window change, a recompute's new snapshot.
+
+A copy also records when its wording expires on its own (a phase ending, a scheduled
+publication) and is never served past it. Views say which of their responses may be copied
+(`mark_visitor_copy`); `VisitorPageMiddleware`, placed before sessions, serves and stores the
+copies of an allow-list of URL names for visitors only (no session or messages cookie, no
+Authorization header), answers a matching If-None-Match with 304, and stores a response only
+when nothing in it belongs to one request: no cookie set, no CSRF token rendered, no message
+shown, no Vary on anything the key does not hold. A copy keeps every header the full stack
+added (CSP, security headers, Vary, Cache-Control); the request id stays per request
+(`config.logs.RequestIdMiddleware` sits outside).
+"""
+
+import hashlib
+import logging
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.core.cache import cache
+from django.core.exceptions import DisallowedHost
+from django.core.signals import setting_changed
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.http.response import HttpResponseBase
+from django.urls import Resolver404, ResolverMatch, resolve
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+VISITOR_COPY = "podium_visitor_copy"
+COPY_EXPIRES = "podium_copy_expires_at"
+CURATION_GENERATION = "pages-curation"
+
+# The pages visitors read most; each renders the same for every visitor (no form, no message).
+COPIED_VIEWS = frozenset(
+    {
+        "awards:home",
+        "awards:edition",
+        "awards:category",
+        "voting:results",
+        "voting:category_results",
+        "voting:winners",
+    }
+)
+# Vary values the key accounts for: these pages read no cookie but the session's and the
+# messages' (a request carrying either is never served a copy).
+_KEYED_VARY = frozenset({"cookie"})
+_PER_REQUEST_HEADERS = frozenset({"x-request-id", "set-cookie"})
+# Kept by a 304, as Django's HttpResponseNotModified keeps them: all but the body's own headers.
+_BODY_HEADERS = frozenset({"content-type", "content-length", "content-disposition"})
+
+
+# Settings shape the headers and pages a copy holds; they change only under override_settings
+# (tests), which makes this process's earlier copies unreachable, as a restart would.
+_settings_epoch = 0
+
+
+def _settings_changed(**kwargs: Any) -> None:
+    global _settings_epoch  # noqa: PLW0603 - one counter per process, moved by a signal
+    _settings_epoch += 1
+
+
+setting_changed.connect(_settings_changed, dispatch_uid="podium-page-cache-settings")
+
+
+def visibility_generation(edition_slug: str) -> str:
+    return f"results-visibility:{edition_slug}"
+
+
+def release_generation(edition_slug: str) -> str:
+    return f"results-release:{edition_slug}"
+
+
+def mark_visitor_copy(response: HttpResponseBase, *, copy: bool = True, expires_at: datetime | None) -> None:
+    """Let visitors be served a copy of this response until `expires_at` (None: until a write moves a counter)."""
+    setattr(response, VISITOR_COPY, copy)
+    setattr(response, COPY_EXPIRES, expires_at.timestamp() if expires_at is not None else None)
+
+
+def read_generations(keys: Iterable[str]) -> dict[str, int] | None:
+    """The counters' values (0 when never moved), or None when the cache cannot be reached."""
+    keys = list(keys)
+    try:
+        found = cache.get_many(keys)
+    except Exception:  # an unreachable cache degrades to rendering every time
+        logger.warning("page cache unreachable; rendering without it", exc_info=True)
+        return None
+    return {key: int(found.get(key, 0)) for key in keys}
+
+
+def bump_generation(key: str) -> None:
+    """Move a counter: every copy stored under its previous value becomes unreachable."""
+    try:
+        if not cache.add(key, 1, timeout=None):
+            cache.incr(key)
+    except Exception:  # copies expire on their own (2 x PODIUM_RESULTS_CACHE_SECONDS)
+        logger.warning("could not move page cache counter %s", key, exc_info=True)
+
+
+def forget_curated_pages_after_commit() -> None:
+    """A curated row changed: after the commit, no copy of any page shows the old rows."""
+    transaction.on_commit(lambda: bump_generation(CURATION_GENERATION))
+
+
+def etag_of(content: bytes) -> str:
+    return f'"{hashlib.blake2b(content, digest_size=12).hexdigest()}"'
+
+
+def matches_etag(request: HttpRequest, etag: str) -> bool:
+    return etag in (tag.strip() for tag in request.headers.get("If-None-Match", "").split(","))
+
+
+class StoredPage(NamedTuple):
+    content: bytes
+    headers: tuple[tuple[str, str], ...]  # as the full stack answered, but the per-request ones
+    etag: str
+    expires_at: float | None
+
+
+def _is_visitor(request: HttpRequest) -> bool:
+    if request.method not in ("GET", "HEAD") or request.META.get("QUERY_STRING"):
+        return False
+    if "HTTP_AUTHORIZATION" in request.META:
+        return False
+    if not request.META.get("HTTP_COOKIE"):
+        return True
+    cookies = request.COOKIES
+    return settings.SESSION_COOKIE_NAME not in cookies and CookieStorage.cookie_name not in cookies
+
+
+def _copied_view(request: HttpRequest) -> ResolverMatch | None:
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return None
+    return match if match.view_name in COPIED_VIEWS else None
+
+
+def _copy_key(request: HttpRequest, match: ResolverMatch) -> str | None:
+    try:
+        host = request.get_host()
+    except DisallowedHost:  # the full stack answers it (400)
+        return None
+    keys = [CURATION_GENERATION]
+    edition_slug = match.kwargs.get("edition_slug")
+    if edition_slug:
+        keys += [visibility_generation(edition_slug), release_generation(edition_slug)]
+    generations = read_generations(keys)
+    if generations is None:
+        return None
+    counters = ":".join(str(generations[key]) for key in keys)
+    return f"visitor-page:{request.scheme}://{host}{request.path}:{counters}:s{_settings_epoch}"
+
+
+def _refusal(request: HttpRequest, response: HttpResponseBase) -> str | None:
+    """Why this response must not be copied for other visitors (None: it may)."""
+    if response.status_code != 200 or response.streaming or not getattr(response, VISITOR_COPY, False):
+        return "not marked as a visitor copy"
+    if response.cookies or response.has_header("Set-Cookie"):
+        return "sets a cookie"
+    if request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
+        return "rendered a CSRF token"
+    storage = getattr(request, "_messages", None)
+    if storage is not None and (getattr(storage, "used", False) or getattr(storage, "_queued_messages", None)):
+        return "shows or adds a message"
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return "signed in"
+    vary = {v.strip().lower() for v in response.get("Vary", "").split(",") if v.strip()}
+    if vary - _KEYED_VARY:
+        return f"varies on {sorted(vary - _KEYED_VARY)}"
+    cache_control = response.get("Cache-Control", "").lower()
+    if any(word in cache_control for word in ("private", "no-store", "no-cache")):
+        return "Cache-Control forbids it"
+    return None
+
+
+class VisitorPageMiddleware:
+    """Serve visitors the stored copy of a public page, or render it through the full stack and store it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        match = _copied_view(request) if _is_visitor(request) else None
+        key = _copy_key(request, match) if match is not None else None
+        if key is None:
+            return self.get_response(request)
+        stored = self._usable(key)
+        if stored is not None:
+            request.resolver_match = match  # the request metrics count it under its view
+            return _served(request, stored)
+        response = self.get_response(request)
+        refusal = _refusal(request, response)
+        if refusal is None:
+            self._store(key, response)
+        return response
+
+    @staticmethod
+    def _usable(key: str) -> StoredPage | None:
+        try:
+            stored = cache.get(key)
+        except Exception:
+            logger.warning("page cache unreachable; rendering without it", exc_info=True)
+            return None
+        if not isinstance(stored, StoredPage):
+            return None
+        if stored.expires_at is not None and timezone.now().timestamp() >= stored.expires_at:
+            return None
+        return stored
+
+    @staticmethod
+    def _store(key: str, response: HttpResponseBase) -> None:
+        assert isinstance(response, HttpResponse)  # not streaming: checked by _refusal
+        if not response.has_header("ETag"):
+            response["ETag"] = etag_of(response.content)
+        expires_at: float | None = getattr(response, COPY_EXPIRES, None)
+        timeout = 2 * settings.PODIUM_RESULTS_CACHE_SECONDS
+        if expires_at is not None:
+            timeout = min(timeout, max(1, int(expires_at - timezone.now().timestamp()) + 1))
+        headers = tuple((name, value) for name, value in response.items() if name.lower() not in _PER_REQUEST_HEADERS)
+        try:
+            cache.set(key, StoredPage(response.content, headers, response["ETag"], expires_at), timeout)
+        except Exception:
+            logger.warning("could not store a visitor copy", exc_info=True)
+
+
+def _served(request: HttpRequest, stored: StoredPage) -> HttpResponse:
+    if matches_etag(request, stored.etag):
+        response: HttpResponse = HttpResponseNotModified()
+        for name, value in stored.headers:
+            if name.lower() not in _BODY_HEADERS:
+                response[name] = value
+        response["Content-Length"] = "0"
+        return response
+    response = HttpResponse(stored.content)
+    for name, value in stored.headers:
+        response[name] = value
+    return response
