@@ -60,6 +60,8 @@ _KEYED_VARY = frozenset({"cookie"})
 _PER_REQUEST_HEADERS = frozenset({"x-request-id", "set-cookie"})
 # Kept by a 304, as Django's HttpResponseNotModified keeps them: all but the body's own headers.
 _BODY_HEADERS = frozenset({"content-type", "content-length", "content-disposition"})
+# Raw headers, read from META: `request.headers` would build a mapping of every header first.
+_AUTHORIZATION, _COOKIES, _IF_NONE_MATCH = "HTTP_AUTHORIZATION", "HTTP_COOKIE", "HTTP_IF_NONE_MATCH"
 
 
 # Settings shape the headers and pages a copy holds; they change only under override_settings
@@ -68,7 +70,7 @@ _settings_epoch = 0
 
 
 def _settings_changed(**kwargs: Any) -> None:
-    global _settings_epoch  # noqa: PLW0603 - one counter per process, moved by a signal
+    global _settings_epoch
     _settings_epoch += 1
 
 
@@ -119,7 +121,7 @@ def etag_of(content: bytes) -> str:
 
 
 def matches_etag(request: HttpRequest, etag: str) -> bool:
-    return etag in (tag.strip() for tag in request.headers.get("If-None-Match", "").split(","))
+    return etag in (tag.strip() for tag in request.META.get(_IF_NONE_MATCH, "").split(","))
 
 
 class StoredPage(NamedTuple):
@@ -132,9 +134,9 @@ class StoredPage(NamedTuple):
 def _is_visitor(request: HttpRequest) -> bool:
     if request.method not in ("GET", "HEAD") or request.META.get("QUERY_STRING"):
         return False
-    if "HTTP_AUTHORIZATION" in request.META:
+    if _AUTHORIZATION in request.META:
         return False
-    if not request.META.get("HTTP_COOKIE"):
+    if not request.META.get(_COOKIES):
         return True
     cookies = request.COOKIES
     return settings.SESSION_COOKIE_NAME not in cookies and CookieStorage.cookie_name not in cookies
@@ -223,7 +225,8 @@ class VisitorPageMiddleware:
 
     @staticmethod
     def _store(key: str, response: HttpResponseBase) -> None:
-        assert isinstance(response, HttpResponse)  # not streaming: checked by _refusal
+        if not isinstance(response, HttpResponse):  # _refusal let through no streaming response
+            return
         if not response.has_header("ETag"):
             response["ETag"] = etag_of(response.content)
         expires_at: float | None = getattr(response, COPY_EXPIRES, None)
