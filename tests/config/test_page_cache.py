@@ -66,7 +66,9 @@ def test_a_visitor_gets_the_copy_with_no_query_and_exactly_the_live_headers(clie
     assert rendered > 0
     assert copy.content == live.content
     assert _headers(copy) == _headers(live)
-    assert {"Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options", "ETag", "Vary"} <= set(dict(copy.items()))
+    assert {"Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options", "ETag", "Vary"} <= set(
+        dict(copy.items())
+    )
     assert copy["X-Request-ID"] != live["X-Request-ID"]  # regenerated per request
 
 
