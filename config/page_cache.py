@@ -1,7 +1,8 @@
 """Visitor copies: the public pages served from the cache before sessions and the database.
 
-One page cache for the project. Every copy is keyed by counters kept in the cache itself,
-each moved after commit by the writes that change what a page shows:
+One page cache for the project. Every copy is stored with the counters it was rendered
+under (kept in the cache itself, read in the same round trip as the copy) and served only
+while they hold; each counter is moved after commit by the writes that change what a page shows:
 
 - the curation generation, site-wide: any save or delete of an edition, category or nominee
   (`awards.curation`), and every results visibility change (the home page lists every
@@ -20,6 +21,7 @@ added (CSP, security headers, Vary, Cache-Control); the request id stays per req
 (`config.logs.RequestIdMiddleware` sits outside).
 """
 
+import functools
 import hashlib
 import logging
 from collections.abc import Callable, Iterable
@@ -72,6 +74,7 @@ _settings_epoch = 0
 def _settings_changed(**kwargs: Any) -> None:
     global _settings_epoch
     _settings_epoch += 1
+    _resolved.cache_clear()  # ROOT_URLCONF may be one of them
 
 
 setting_changed.connect(_settings_changed, dispatch_uid="podium-page-cache-settings")
@@ -129,6 +132,13 @@ class StoredPage(NamedTuple):
     headers: tuple[tuple[str, str], ...]  # as the full stack answered, but the per-request ones
     etag: str
     expires_at: float | None
+    generations: tuple[int, ...]  # the counters read before it rendered: served only while they hold
+
+
+class _Lookup(NamedTuple):
+    key: str
+    generations: tuple[int, ...]
+    stored: StoredPage | None  # usable: same generations, not expired
 
 
 def _is_visitor(request: HttpRequest) -> bool:
@@ -142,28 +152,40 @@ def _is_visitor(request: HttpRequest) -> bool:
     return settings.SESSION_COOKIE_NAME not in cookies and CookieStorage.cookie_name not in cookies
 
 
-def _copied_view(request: HttpRequest) -> ResolverMatch | None:
+@functools.lru_cache(maxsize=4096)
+def _resolved(path_info: str) -> ResolverMatch | None:
+    """The path's match when it names a copied view. Kept per path (the URL patterns only change
+    with the settings): resolving walks every pattern, a good part of an early answer's cost."""
     try:
-        match = resolve(request.path_info)
+        match = resolve(path_info)
     except Resolver404:
         return None
     return match if match.view_name in COPIED_VIEWS else None
 
 
-def _copy_key(request: HttpRequest, match: ResolverMatch) -> str | None:
+def _lookup(request: HttpRequest, match: ResolverMatch) -> _Lookup | None:
+    """The copy's key, the counters now and the usable copy, in one cache round trip (None: no cache)."""
     try:
         host = request.get_host()
     except DisallowedHost:  # the full stack answers it (400)
         return None
-    keys = [CURATION_GENERATION]
+    key = f"visitor-page:{request.scheme}://{host}{request.path}"
+    counters = [CURATION_GENERATION]
     edition_slug = match.kwargs.get("edition_slug")
     if edition_slug:
-        keys += [visibility_generation(edition_slug), release_generation(edition_slug)]
-    generations = read_generations(keys)
-    if generations is None:
+        counters += [visibility_generation(edition_slug), release_generation(edition_slug)]
+    try:
+        found = cache.get_many([key, *counters])
+    except Exception:  # an unreachable cache degrades to rendering every time
+        logger.warning("page cache unreachable; rendering without it", exc_info=True)
         return None
-    counters = ":".join(str(generations[key]) for key in keys)
-    return f"visitor-page:{request.scheme}://{host}{request.path}:{counters}:s{_settings_epoch}"
+    generations = (*(int(found.get(counter, 0)) for counter in counters), _settings_epoch)
+    stored = found.get(key)
+    if not isinstance(stored, StoredPage) or stored.generations != generations:
+        return _Lookup(key, generations, None)
+    if stored.expires_at is not None and timezone.now().timestamp() >= stored.expires_at:
+        return _Lookup(key, generations, None)
+    return _Lookup(key, generations, stored)
 
 
 def _refusal(request: HttpRequest, response: HttpResponseBase) -> str | None:
@@ -196,35 +218,21 @@ class VisitorPageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        match = _copied_view(request) if _is_visitor(request) else None
-        key = _copy_key(request, match) if match is not None else None
-        if key is None:
+        match = _resolved(request.path_info) if _is_visitor(request) else None
+        lookup = _lookup(request, match) if match is not None else None
+        if lookup is None:
             return self.get_response(request)
-        stored = self._usable(key)
-        if stored is not None:
+        if lookup.stored is not None:
             request.resolver_match = match  # the request metrics count it under its view
-            return _served(request, stored)
+            return _served(request, lookup.stored)
         response = self.get_response(request)
-        refusal = _refusal(request, response)
-        if refusal is None:
-            self._store(key, response)
+        if _refusal(request, response) is None:
+            # Under the counters read before rendering: a render that raced a write is never served.
+            self._store(lookup.key, lookup.generations, response)
         return response
 
     @staticmethod
-    def _usable(key: str) -> StoredPage | None:
-        try:
-            stored = cache.get(key)
-        except Exception:
-            logger.warning("page cache unreachable; rendering without it", exc_info=True)
-            return None
-        if not isinstance(stored, StoredPage):
-            return None
-        if stored.expires_at is not None and timezone.now().timestamp() >= stored.expires_at:
-            return None
-        return stored
-
-    @staticmethod
-    def _store(key: str, response: HttpResponseBase) -> None:
+    def _store(key: str, generations: tuple[int, ...], response: HttpResponseBase) -> None:
         if not isinstance(response, HttpResponse):  # _refusal let through no streaming response
             return
         if not response.has_header("ETag"):
@@ -235,7 +243,7 @@ class VisitorPageMiddleware:
             timeout = min(timeout, max(1, int(expires_at - timezone.now().timestamp()) + 1))
         headers = tuple((name, value) for name, value in response.items() if name.lower() not in _PER_REQUEST_HEADERS)
         try:
-            cache.set(key, StoredPage(response.content, headers, response["ETag"], expires_at), timeout)
+            cache.set(key, StoredPage(response.content, headers, response["ETag"], expires_at, generations), timeout)
         except Exception:
             logger.warning("could not store a visitor copy", exc_info=True)
 
