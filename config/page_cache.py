@@ -5,8 +5,8 @@ under (kept in the cache itself, read in the same round trip as the copy) and se
 while they hold; each counter is moved after commit by the writes that change what a page shows:
 
 - the curation generation, site-wide: any save or delete of an edition, category or nominee
-  (`awards.curation`), and every results visibility change (the home page lists every
-  edition's phase);
+  (`awards.curation`), publication and window changes included (an edition's save): the home
+  page, which lists every edition's phase, goes by it alone;
 - an edition's visibility and release generations (`voting.results.cache`): publish,
   unpublish, a window change, a recompute's new snapshot.
 

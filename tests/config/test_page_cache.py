@@ -259,6 +259,7 @@ def test_unpublish_hides_the_early_copies_at_once_and_publish_shows_them_again(
     client: Client, demo, django_capture_on_commit_callbacks
 ) -> None:
     etag = client.get(PAGES["results"])["ETag"]
+    home = client.get(PAGES["home"]).content
     _, queries = _queries(client, PAGES["results"])
     assert queries == 0  # served early
     edition = Edition.objects.get(slug=PUBLISHED)
@@ -268,6 +269,7 @@ def test_unpublish_hides_the_early_copies_at_once_and_publish_shows_them_again(
     assert hidden.status_code == 200 and b"BlackRock" not in hidden.content
     assert client.get(PAGES["winners"]).status_code == 404
     assert b"BlackRock" not in client.get(PAGES["edition"]).content
+    assert client.get(PAGES["home"]).content != home  # the edition's phase on the home page
     with django_capture_on_commit_callbacks(execute=True):
         publish_results(edition=Edition.objects.get(slug=PUBLISHED), by=StaffFactory())
     assert b"BlackRock" in client.get(PAGES["results"]).content

@@ -89,11 +89,10 @@ def forget_visibility(edition_slug: str) -> None:
     """Visibility, phase or slug changed: every cached copy of the edition becomes unreachable.
 
     Call after the change commits (`transaction.on_commit`): before it, a render could still
-    read the old state and store it under the new generation. The curation generation moves
-    too: the home page, which lists every edition's phase, is keyed by it alone.
+    read the old state and store it under the new generation. (The home page, which lists every
+    edition's phase, goes by the curation generation, which the edition's save moves.)
     """
     bump_generation(visibility_generation(edition_slug))
-    bump_generation(CURATION_GENERATION)
 
 
 def _usable(hit: object) -> CachedPage | None:
