@@ -127,8 +127,9 @@ def matches_etag(request: HttpRequest, etag: str) -> bool:
     return etag in (tag.strip() for tag in request.META.get(_IF_NONE_MATCH, "").split(","))
 
 
-class StoredPage(NamedTuple):
-    content: bytes
+class StoredHead(NamedTuple):
+    """A copy's status line and headers, apart from its body: a 304 never reads the body."""
+
     headers: tuple[tuple[str, str], ...]  # as the full stack answered, but the per-request ones
     etag: str
     expires_at: float | None
@@ -138,7 +139,19 @@ class StoredPage(NamedTuple):
 class _Lookup(NamedTuple):
     key: str
     generations: tuple[int, ...]
-    stored: StoredPage | None  # usable: same generations, not expired
+    head: StoredHead | None  # usable: same generations, not expired
+    body: bytes | None  # the head's body when it was read along (no If-None-Match) and matches
+
+
+def _body_key(key: str) -> str:
+    return f"{key}:body"
+
+
+def _body_of(found: object, head: StoredHead) -> bytes | None:
+    """The stored body, when it is the head's (the two keys are written together, but apart)."""
+    if isinstance(found, tuple) and len(found) == 2 and found[0] == head.etag and isinstance(found[1], bytes):
+        return found[1]
+    return None
 
 
 def _is_visitor(request: HttpRequest) -> bool:
@@ -174,18 +187,20 @@ def _lookup(request: HttpRequest, match: ResolverMatch) -> _Lookup | None:
     edition_slug = match.kwargs.get("edition_slug")
     if edition_slug:
         counters += [visibility_generation(edition_slug), release_generation(edition_slug)]
+    # A conditional GET most often matches: its body is read only if it does not (a second trip).
+    with_body = not request.META.get(_IF_NONE_MATCH)
     try:
-        found = cache.get_many([key, *counters])
+        found = cache.get_many([key, *counters, *([_body_key(key)] if with_body else [])])
     except Exception:  # an unreachable cache degrades to rendering every time
         logger.warning("page cache unreachable; rendering without it", exc_info=True)
         return None
     generations = (*(int(found.get(counter, 0)) for counter in counters), _settings_epoch)
-    stored = found.get(key)
-    if not isinstance(stored, StoredPage) or stored.generations != generations:
-        return _Lookup(key, generations, None)
-    if stored.expires_at is not None and timezone.now().timestamp() >= stored.expires_at:
-        return _Lookup(key, generations, None)
-    return _Lookup(key, generations, stored)
+    head = found.get(key)
+    if not isinstance(head, StoredHead) or head.generations != generations:
+        return _Lookup(key, generations, None, None)
+    if head.expires_at is not None and timezone.now().timestamp() >= head.expires_at:
+        return _Lookup(key, generations, None, None)
+    return _Lookup(key, generations, head, _body_of(found.get(_body_key(key)), head))
 
 
 def _refusal(request: HttpRequest, response: HttpResponseBase) -> str | None:
@@ -222,9 +237,11 @@ class VisitorPageMiddleware:
         lookup = _lookup(request, match) if match is not None else None
         if lookup is None:
             return self.get_response(request)
-        if lookup.stored is not None:
-            request.resolver_match = match  # the request metrics count it under its view
-            return _served(request, lookup.stored)
+        if lookup.head is not None:
+            served = _served(request, lookup.key, lookup.head, lookup.body)
+            if served is not None:
+                request.resolver_match = match  # the request metrics count it under its view
+                return served
         response = self.get_response(request)
         if _refusal(request, response) is None:
             # Under the counters read before rendering: a render that raced a write is never served.
@@ -242,21 +259,33 @@ class VisitorPageMiddleware:
         if expires_at is not None:
             timeout = min(timeout, max(1, int(expires_at - timezone.now().timestamp()) + 1))
         headers = tuple((name, value) for name, value in response.items() if name.lower() not in _PER_REQUEST_HEADERS)
+        etag = response["ETag"]
         try:
-            cache.set(key, StoredPage(response.content, headers, response["ETag"], expires_at, generations), timeout)
+            cache.set_many(
+                {key: StoredHead(headers, etag, expires_at, generations), _body_key(key): (etag, response.content)},
+                timeout,
+            )
         except Exception:
             logger.warning("could not store a visitor copy", exc_info=True)
 
 
-def _served(request: HttpRequest, stored: StoredPage) -> HttpResponse:
-    if matches_etag(request, stored.etag):
+def _served(request: HttpRequest, key: str, head: StoredHead, body: bytes | None) -> HttpResponse | None:
+    """The copy's 304 or 200, or None when its body is gone (rendered again then)."""
+    if matches_etag(request, head.etag):
         response: HttpResponse = HttpResponseNotModified()
-        for name, value in stored.headers:
+        for name, value in head.headers:
             if name.lower() not in _BODY_HEADERS:
                 response[name] = value
         response["Content-Length"] = "0"
         return response
-    response = HttpResponse(stored.content)
-    for name, value in stored.headers:
+    if body is None:
+        try:
+            body = _body_of(cache.get(_body_key(key)), head)
+        except Exception:
+            logger.warning("page cache unreachable; rendering without it", exc_info=True)
+        if body is None:
+            return None
+    response = HttpResponse(body)
+    for name, value in head.headers:
         response[name] = value
     return response

@@ -284,3 +284,14 @@ def test_a_copy_expires_when_the_phase_changes_by_time(client: Client, demo, mon
     for name in ("live edition", "home"):
         _, queries = _queries(client, PAGES[name])
         assert queries > 0, name  # rendered again, in the words of the new phase
+
+
+def test_a_304_never_reads_the_body_and_a_lost_body_is_rendered_again(client: Client, demo) -> None:
+    from django.core.cache import cache
+
+    etag = client.get(PAGES["results"])["ETag"]
+    cache.delete(f"visitor-page:http://testserver{PAGES['results']}:body")  # evicted on its own
+    not_modified, queries = _queries(client, PAGES["results"], if_none_match=etag)
+    assert (not_modified.status_code, queries) == (304, 0)
+    page, queries = _queries(client, PAGES["results"], if_none_match='"another"')
+    assert page.status_code == 200 and b"BlackRock" in page.content and queries > 0
