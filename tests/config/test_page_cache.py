@@ -297,3 +297,17 @@ def test_a_304_never_reads_the_body_and_a_lost_body_is_rendered_again(client: Cl
     page = client.get(PAGES["results"], headers={"if-none-match": '"another"'})
     assert page.status_code == 200 and b"BlackRock" in page.content
     assert cache.get(body) == (etag, page.content)  # rendered through the stack and stored again
+
+
+def test_the_previous_releases_stand_in_is_never_stored_as_the_new_releases_copy(client: Client, demo) -> None:
+    from django.core.cache import cache
+
+    from voting.results.cache import cached_page_key, forget_release
+
+    client.get(PAGES["results"])
+    forget_release(PUBLISHED)  # a new snapshot
+    rendering = f"{cached_page_key(PUBLISHED, 'overview')}:rendering"
+    cache.add(rendering, 1, timeout=10)  # another worker renders it
+    assert _queries(client, PAGES["results"])[1] == 0  # the stand-in
+    cache.delete(rendering)
+    assert _queries(client, PAGES["results"])[1] > 0  # the new release renders; the stand-in was not kept

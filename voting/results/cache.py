@@ -119,14 +119,14 @@ def cached_for_visitors(
             return render_page()
         hit = _usable(cache.get(key))
         if hit is not None:
-            return _from_cache(request, hit)
+            return _from_cache(request, hit, current=True)
         if not cache.add(f"{key}:rendering", 1, timeout=10):
             # Another process is rendering this release: serve the previous release's copy
             # meanwhile (same visibility generation, so the current rules still show it).
             previous = cached_page_key(edition_slug, page, release_offset=-1)
             stale = _usable(cache.get(previous)) if previous else None
             if stale is not None:
-                return _from_cache(request, stale)
+                return _from_cache(request, stale, current=False)
         try:
             response = render_page()
             if getattr(response, VISITOR_COPY, False):
@@ -148,7 +148,9 @@ def _store(key: str, response: HttpResponse) -> None:
     cache.set(key, entry, 2 * settings.PODIUM_RESULTS_CACHE_SECONDS)
 
 
-def _from_cache(request: HttpRequest, hit: CachedPage) -> HttpResponse:
+def _from_cache(request: HttpRequest, hit: CachedPage, *, current: bool) -> HttpResponse:
+    """The copy, or its 304. A copy of the current release may be copied again for visitors
+    (`config.page_cache`); the previous release's stand-in never is."""
     if matches_etag(request, hit.etag):
         response: HttpResponse = HttpResponseNotModified()
     else:
@@ -156,4 +158,6 @@ def _from_cache(request: HttpRequest, hit: CachedPage) -> HttpResponse:
         if hit.disposition:
             response["Content-Disposition"] = hit.disposition
     response["ETag"] = hit.etag
+    setattr(response, VISITOR_COPY, current)
+    setattr(response, COPY_EXPIRES, hit.expires_at)
     return response
