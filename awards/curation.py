@@ -19,11 +19,14 @@ from django.db.models import F, Model
 from django.db.models.signals import post_delete, post_save
 
 from awards.models import Category, Edition, Nominee
+from config.page_cache import forget_curated_pages_after_commit
 
 
 def bump_curation(edition_id: int) -> None:
-    """Move the edition's curation version (inside the caller's transaction)."""
+    """Move the edition's curation version (inside the caller's transaction), and after the
+    commit the page cache's curation generation (its copies are read without the database)."""
     Edition.objects.filter(pk=edition_id).update(curation_version=F("curation_version") + 1)
+    forget_curated_pages_after_commit()
 
 
 def _edition_id_of(instance: Model) -> int | None:

@@ -298,6 +298,12 @@ class Edition(models.Model):
             return self.published_at  # a scheduled publication, or None
         return None
 
+    def pages_change_at(self, now: datetime) -> datetime | None:
+        """When the edition's public pages change wording on their own (a phase or results stage
+        ending by time); None when only a staff action changes them. Cached copies expire there."""
+        ends = [at for at in (self.phase_window_at(now).ends_at, self.results_stage_ends_at(now)) if at is not None]
+        return min(ends, default=None)
+
     @property
     def announcement_scheduled_at(self) -> datetime | None:
         """A publication time still to come, or None."""

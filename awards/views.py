@@ -10,11 +10,13 @@ from accounts.decorators import verified_member_required
 from awards import nominations, selectors
 from awards.forms import NominationForm
 from awards.models import Nomination, Nominee
+from config.page_cache import mark_visitor_copy
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    summaries = selectors.edition_summaries(request.user, timezone.now())
-    return render(
+    now = timezone.now()
+    summaries = selectors.edition_summaries(request.user, now)
+    response = render(
         request,
         "awards/home.html",
         {
@@ -22,12 +24,16 @@ def home(request: HttpRequest) -> HttpResponse:
             "past_editions": [s for s in summaries if not s.is_current],
         },
     )
+    changes = [at for s in summaries if (at := s.edition.pages_change_at(now)) is not None]
+    mark_visitor_copy(response, expires_at=min(changes, default=None))
+    return response
 
 
 def edition_detail(request: HttpRequest, edition_slug: str) -> HttpResponse:
     edition = selectors.get_edition_for(request.user, edition_slug)
-    window = edition.phase_window_at(timezone.now())
-    return render(
+    now = timezone.now()
+    window = edition.phase_window_at(now)
+    response = render(
         request,
         "awards/edition_detail.html",
         {
@@ -37,12 +43,15 @@ def edition_detail(request: HttpRequest, edition_slug: str) -> HttpResponse:
             "categories": selectors.categories_with_nominee_counts(edition),
         },
     )
+    mark_visitor_copy(response, copy=edition.is_public, expires_at=edition.pages_change_at(now))
+    return response
 
 
 def category_detail(request: HttpRequest, edition_slug: str, category_slug: str) -> HttpResponse:
     edition = selectors.get_edition_for(request.user, edition_slug)
     category = selectors.get_category_for(edition, category_slug)
-    window = edition.phase_window_at(timezone.now())
+    now = timezone.now()
+    window = edition.phase_window_at(now)
     context = {
         "edition": edition,
         "category": category,
@@ -50,7 +59,9 @@ def category_detail(request: HttpRequest, edition_slug: str, category_slug: str)
         "phase": window.phase,
         "phase_ends_at": window.ends_at,
     }
-    return render(request, "awards/category_detail.html", context)
+    response = render(request, "awards/category_detail.html", context)
+    mark_visitor_copy(response, copy=edition.is_public, expires_at=edition.pages_change_at(now))
+    return response
 
 
 @verified_member_required

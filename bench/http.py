@@ -98,7 +98,19 @@ def expiring_entries(base: str, seconds: int, hello: dict[str, Any] | None) -> d
     return result
 
 
-def main(quick: bool = False) -> dict[str, Any]:
+# The `visitors` suite (python -m bench.run visitors): the stack's hello and the visitors' pages only.
+VISITOR_CASES = (
+    "Podium's stack: hello",
+    "home page, anonymous",
+    "edition page, anonymous",
+    "results page, cache hit",
+    "results page, conditional GET (304)",
+    "home page, conditional GET (304)",
+    "edition page, conditional GET (304)",
+)
+
+
+def main(quick: bool = False, visitors_only: bool = False) -> dict[str, Any]:
     seconds = 3 if quick else 5
     workers = int(os.environ.get("WEB_CONCURRENCY", str(2 * (os.cpu_count() or 1) + 1)))
     prepare_data()
@@ -114,7 +126,8 @@ def main(quick: bool = False) -> dict[str, Any]:
         bare = BareStack(workers)
         stack = Stack(workers)
         try:
-            report["statements"] = wire_statements(workers, directory)
+            if not visitors_only:
+                report["statements"] = wire_statements(workers, directory)
             base = stack.base
             etags = {}
             for path in (RESULTS, JSON, "/", f"/editions/{OPEN_EDITION}/"):
@@ -145,9 +158,12 @@ def main(quick: bool = False) -> dict[str, Any]:
                         "header": f"If-None-Match: {etags[path]}",
                     }
             for name, case in cases.items():
+                if visitors_only and name not in VISITOR_CASES:
+                    continue
                 report[name] = side_by_side(hello_url, case, seconds)
                 print_case(name, report[name])
-            ballot_cases(stack, hello_url, vote_case, directory, seconds, report)
+            if not visitors_only:
+                ballot_cases(stack, hello_url, vote_case, directory, seconds, report)
         finally:
             stack.stop()
             bare.stop()

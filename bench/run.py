@@ -1,4 +1,4 @@
-"""`python -m bench.run [recompute] [ranked] [http] [ballot] [freshness] [imports] [recycling] [faults] [--large] [--quick]`: run benchmarks, print figures and ratios.
+"""`python -m bench.run [recompute] [ranked] [http] [visitors] [ballot] [freshness] [imports] [recycling] [faults] [--large] [--quick]`: run benchmarks, print figures and ratios.
 
 Uses PostgreSQL (DATABASE_URL, default the `podium_bench` database, created if missing),
 Redis (REDIS_URL, default redis://127.0.0.1:6379/3) and a Redis broker for the Celery worker
@@ -71,6 +71,10 @@ def main() -> None:
         from bench import http
 
         http.main(quick=args.quick)
+    if "visitors" in args.suites:  # the http suite's visitor pages only, beside the same bare hello
+        from bench import http
+
+        http.main(quick=args.quick, visitors_only=True)
     if "ballot" in args.suites:
         from bench import ballots
 

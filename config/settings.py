@@ -70,6 +70,8 @@ MIDDLEWARE = [
     "config.health.HealthCheckMiddleware",  # early: probes skip host checks, redirects, sessions
     "config.input_guard.RefuseNulMiddleware",  # before sessions: a NUL cookie never reaches a lookup
     "config.metrics.PrometheusMiddleware",
+    # Visitors' copies of the public pages, before sessions and the database (counted in the metrics above).
+    "config.page_cache.VisitorPageMiddleware",
     "corsheaders.middleware.CorsMiddleware",  # before anything that answers (CommonMiddleware, whitenoise)
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

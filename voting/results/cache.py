@@ -1,7 +1,10 @@
 """The public results pages' cache: visitors are served a stored copy, with no database query on a hit.
 
-Every page, download, embed and share image of an edition's results is cached under two
-counters kept in the cache itself:
+The results side of the one page cache (`config.page_cache`, whose middleware serves cookieless
+visitors the results pages before sessions; this module's copies serve the downloads, embeds and
+share images, and any anonymous request the middleware leaves to the view). Every page,
+download, embed and share image of an edition's results is cached under the site's curation
+generation and two counters of the edition, kept in the cache itself:
 
 - the visibility generation, moved (after commit) by every change that can hide results or
   change their wording: publish, unpublish, a phase or window change, the edition admin's
@@ -15,7 +18,6 @@ A copy also records when its wording expires on its own (voting closing, a sched
 publication): past that moment it is never served, so "leading" never outlives the close.
 """
 
-import hashlib
 import logging
 from collections.abc import Callable
 from typing import NamedTuple
@@ -25,12 +27,21 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils import timezone
 
+from config.page_cache import (
+    COPY_EXPIRES,
+    CURATION_GENERATION,
+    VISITOR_COPY,
+    bump_generation,
+    etag_of,
+    mark_visitor_copy,
+    matches_etag,
+    read_generations,
+    release_generation,
+    visibility_generation,
+)
 from voting.results.selectors import EditionResults
 
 logger = logging.getLogger(__name__)
-
-PUBLIC_MARK = "podium_public_results"
-EXPIRES_MARK = "podium_results_expire_at"
 
 
 class CachedPage(NamedTuple):
@@ -48,19 +59,9 @@ def mark_public(response: HttpResponse, found: EditionResults | None) -> HttpRes
     results' stage ends on its own (say, at the close of voting).
     """
     public = found is not None and not found.is_preview
-    setattr(response, PUBLIC_MARK, public)
-    if found is not None:
-        ends_at = found.edition.results_stage_ends_at(timezone.now())
-        setattr(response, EXPIRES_MARK, ends_at.timestamp() if ends_at else None)
+    ends_at = found.edition.results_stage_ends_at(timezone.now()) if found is not None else None
+    mark_visitor_copy(response, copy=public, expires_at=ends_at)
     return response
-
-
-def _visibility_key(edition_slug: str) -> str:
-    return f"results-visibility:{edition_slug}"
-
-
-def _release_key(edition_slug: str) -> str:
-    return f"results-release:{edition_slug}"
 
 
 def cached_page_key(edition_slug: str, page: str, *, release_offset: int = 0) -> str | None:
@@ -68,22 +69,12 @@ def cached_page_key(edition_slug: str, page: str, *, release_offset: int = 0) ->
 
     `release_offset=-1` names the previous release's copy under the same visibility.
     """
-    try:
-        counters = cache.get_many([_visibility_key(edition_slug), _release_key(edition_slug)])
-    except Exception:  # an unreachable cache degrades to rendering every time
-        logger.warning("results cache unreachable; rendering without it", exc_info=True)
+    keys = (CURATION_GENERATION, visibility_generation(edition_slug), release_generation(edition_slug))
+    counters = read_generations(keys)
+    if counters is None:
         return None
-    visibility = int(counters.get(_visibility_key(edition_slug), 0))
-    release = int(counters.get(_release_key(edition_slug), 0)) + release_offset
-    return f"results-page:{edition_slug}:{page}:v{visibility}:r{release}"
-
-
-def _bump(key: str, edition_slug: str) -> None:
-    try:
-        if not cache.add(key, 1, timeout=None):
-            cache.incr(key)
-    except Exception:  # entries expire on their own (2 x PODIUM_RESULTS_CACHE_SECONDS)
-        logger.warning("could not invalidate cached results of %s", edition_slug, exc_info=True)
+    curation, visibility, release = (counters[key] for key in keys)
+    return f"results-page:{edition_slug}:{page}:c{curation}:v{visibility}:r{release + release_offset}"
 
 
 def forget_release(edition_slug: str) -> None:
@@ -91,16 +82,17 @@ def forget_release(edition_slug: str) -> None:
 
     Call after the snapshot commits (`transaction.on_commit`).
     """
-    _bump(_release_key(edition_slug), edition_slug)
+    bump_generation(release_generation(edition_slug))
 
 
 def forget_visibility(edition_slug: str) -> None:
     """Visibility, phase or slug changed: every cached copy of the edition becomes unreachable.
 
     Call after the change commits (`transaction.on_commit`): before it, a render could still
-    read the old state and store it under the new generation.
+    read the old state and store it under the new generation. (The home page, which lists every
+    edition's phase, goes by the curation generation, which the edition's save moves.)
     """
-    _bump(_visibility_key(edition_slug), edition_slug)
+    bump_generation(visibility_generation(edition_slug))
 
 
 def _usable(hit: object) -> CachedPage | None:
@@ -127,17 +119,17 @@ def cached_for_visitors(
             return render_page()
         hit = _usable(cache.get(key))
         if hit is not None:
-            return _from_cache(request, hit)
+            return _from_cache(request, hit, current=True)
         if not cache.add(f"{key}:rendering", 1, timeout=10):
             # Another process is rendering this release: serve the previous release's copy
             # meanwhile (same visibility generation, so the current rules still show it).
             previous = cached_page_key(edition_slug, page, release_offset=-1)
             stale = _usable(cache.get(previous)) if previous else None
             if stale is not None:
-                return _from_cache(request, stale)
+                return _from_cache(request, stale, current=False)
         try:
             response = render_page()
-            if getattr(response, PUBLIC_MARK, False):
+            if getattr(response, VISITOR_COPY, False):
                 _store(key, response)
         finally:
             cache.delete(f"{key}:rendering")
@@ -148,20 +140,24 @@ def cached_for_visitors(
 
 def _store(key: str, response: HttpResponse) -> None:
     content = response.content
-    etag = f'"{hashlib.blake2b(content, digest_size=12).hexdigest()}"'
+    etag = etag_of(content)
     response["ETag"] = etag
-    expires_at: float | None = getattr(response, EXPIRES_MARK, None)
+    expires_at: float | None = getattr(response, COPY_EXPIRES, None)
     entry = CachedPage(content, response["Content-Type"], response.get("Content-Disposition", ""), etag, expires_at)
     # Kept twice as long as it is fresh, so that it can stand in while its successor renders.
     cache.set(key, entry, 2 * settings.PODIUM_RESULTS_CACHE_SECONDS)
 
 
-def _from_cache(request: HttpRequest, hit: CachedPage) -> HttpResponse:
-    if hit.etag in (tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")):
+def _from_cache(request: HttpRequest, hit: CachedPage, *, current: bool) -> HttpResponse:
+    """The copy, or its 304. A copy of the current release may be copied again for visitors
+    (`config.page_cache`); the previous release's stand-in never is."""
+    if matches_etag(request, hit.etag):
         response: HttpResponse = HttpResponseNotModified()
     else:
         response = HttpResponse(hit.content, content_type=hit.content_type)
         if hit.disposition:
             response["Content-Disposition"] = hit.disposition
     response["ETag"] = hit.etag
+    setattr(response, VISITOR_COPY, current)
+    setattr(response, COPY_EXPIRES, hit.expires_at)
     return response

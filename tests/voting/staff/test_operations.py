@@ -300,7 +300,7 @@ def test_a_past_publication_is_recorded_audited_and_tells_nobody(django_capture_
         "curator@example.com",
         at.isoformat(),
     )
-    assert len(callbacks) == 1  # forgetting the cached pages; no announcement is planned
+    assert len(callbacks) == 2  # forgetting the cached pages (results, curated pages); no announcement is planned
     assert not Announcement.objects.exists()
 
 
