@@ -6,7 +6,10 @@ worker opens its own after the fork).
 Every value can be overridden from the environment or the command line.
 """
 
+import gc
+import logging
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -78,12 +81,53 @@ os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", "/tmp/podium-metrics")  # noqa
 Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
 
 
+def when_ready(server: Any) -> None:
+    """Once, in the master, before the first fork: warm what requests build lazily (config.warmup),
+    then freeze the heap so that no worker's collector walks, and so copies, what it inherited."""
+    if not server.cfg.preload_app:
+        return
+    from config.warmup import warm_up
+
+    warm_up()
+    gc.freeze()
+
+
 def pre_fork(server: Any, worker: Any) -> None:
     """Workers must not share the master's sockets: close its database connections (a preloaded
     app may have opened one). Redis pools and Prometheus' files notice the new pid themselves."""
     from django.db import connections
 
     connections.close_all()
+
+
+def post_worker_init(worker: Any) -> None:
+    """Connect to the database and the cache before the first request rather than during it. An
+    unreachable service is not a boot failure (that would halt the server): requests meet it as
+    they do any outage (a 503 "try again", a cache that fails open)."""
+    from django.core.cache import cache
+    from django.db import connection
+
+    try:
+        connection.ensure_connection()
+        cache.get("podium:worker-warm-up")
+    except Exception:  # any backend's own connection error
+        worker.log.warning("worker %s started without its connections; requests will retry", worker.pid)
+
+
+def worker_exit(server: Any, worker: Any) -> None:
+    """A worker leaving normally (recycled, or stopped) ends at once: connections closed and logs
+    flushed, then no interpreter teardown, which freed the whole heap object by object while the
+    other workers waited for a core. Any other exit keeps its status and its normal path."""
+    error = sys.exc_info()[1]
+    if not isinstance(error, SystemExit) or error.code not in (0, None):
+        return
+    from django.db import connections
+
+    connections.close_all()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def child_exit(server: Any, worker: Any) -> None:
