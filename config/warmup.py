@@ -42,7 +42,7 @@ def _resolvers(resolver: URLResolver) -> Iterator[URLResolver]:
 def _template_names(directories: list[Path]) -> Iterator[str]:
     for directory in directories:
         for path in sorted(directory.rglob("*")):
-            if path.is_file() and path.suffix in {".html", ".txt", ".xml", ".svg", ".js"}:
+            if path.is_file() and path.suffix in {".html", ".txt", ".xml"}:
                 yield path.relative_to(directory).as_posix()
 
 

@@ -59,7 +59,6 @@ def request_ballot_followups(receipt: Receipt, *, queued_mail_id: int | None = N
     edition_id = receipt.ballot.edition_id
     if queued_mail_id is None:
         queued_mail_id = OutgoingMail.objects.queue(MailKind.RECEIPT, edition_id=edition_id, object_ids=[receipt.pk]).pk
-    mail_id = queued_mail_id
 
     def follow_up() -> None:
         flagged = False
@@ -69,7 +68,7 @@ def request_ballot_followups(receipt: Receipt, *, queued_mail_id: int | None = N
             if settings.CELERY_TASK_ALWAYS_EAGER:
                 raise
             logger.exception("could not flag edition %s stale; the sweep will recompute it", edition_id)
-        _enqueue(send_mail_task, mail_id, *([edition_id] if flagged else []))
+        _enqueue(send_mail_task, queued_mail_id, *([edition_id] if flagged else []))
 
     _after_commit(follow_up)
 

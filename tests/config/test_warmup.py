@@ -1,6 +1,5 @@
 """The web process is warmed before gunicorn forks, and a recycled worker leaves at once."""
 
-import runpy
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -12,6 +11,7 @@ from django.template.loaders.cached import Loader as CachedLoader
 from django.urls import URLResolver, clear_url_caches, get_resolver
 
 from config.warmup import warm_up
+from tests.config.test_deploy import _gunicorn_conf
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -44,8 +44,7 @@ def test_warm_up_compiles_every_project_template_and_fills_every_url_resolver() 
 
 @pytest.fixture
 def hooks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "metrics"))
-    return runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    return _gunicorn_conf(monkeypatch, PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"))
 
 
 class _Exited(Exception):
@@ -86,11 +85,3 @@ def test_the_master_freezes_its_heap_after_warming_only_when_it_preloads(hooks, 
     assert frozen == []
     hooks["when_ready"](SimpleNamespace(cfg=SimpleNamespace(preload_app=True)))
     assert frozen == [True]
-
-
-def test_recycling_is_off_by_default_and_its_jitter_spreads_restarts(monkeypatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "metrics"))
-    assert runpy.run_path(str(ROOT / "gunicorn.conf.py"))["max_requests"] == 0
-    monkeypatch.setenv("GUNICORN_MAX_REQUESTS", "2000")
-    recycling = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
-    assert (recycling["max_requests"], recycling["max_requests_jitter"], recycling["preload_app"]) == (2000, 1000, True)
