@@ -410,6 +410,8 @@ PODIUM_REQUIRE_SERVICES = env_bool("PODIUM_REQUIRE_SERVICES", False)
 PODIUM_SIGNUP_OPEN = env_bool("PODIUM_SIGNUP_OPEN", True)
 # Seconds a queued recompute waits, so that a burst of ballots is counted in one pass.
 PODIUM_RECOMPUTE_DELAY_SECONDS = env_int("PODIUM_RECOMPUTE_DELAY_SECONDS", 2, minimum=0)
+# Seconds a burst's receipt e-mails wait after its first ballot, so that they go out in batches.
+PODIUM_RECEIPT_DELAY_SECONDS = env_int("PODIUM_RECEIPT_DELAY_SECONDS", 1, minimum=0)
 # JSON API (/api/v1/) request rates: per client address, and per personal API token.
 PODIUM_API_RATE_LIMIT_ADDRESS = env_str("PODIUM_API_RATE_LIMIT_ADDRESS", "300/m")
 PODIUM_API_RATE_LIMIT_TOKEN = env_str("PODIUM_API_RATE_LIMIT_TOKEN", "120/m")

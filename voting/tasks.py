@@ -21,10 +21,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from awards.models import Nomination
+from config.cache_hints import add_hints
 from voting.models import AnnouncementKind, Ballot, BallotAudit, MailKind, OutgoingMail, Receipt
 from voting.notifications import announcements, outbox
 from voting.results.publication import publish_due
-from voting.results.recompute import editions_needing_recompute, mark_stale, recompute_edition, seconds_until_due
+from voting.results.recompute import (
+    editions_needing_recompute,
+    flag_stale,
+    mark_stale,
+    recompute_edition,
+    seconds_until_due,
+    stale_hint,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -47,28 +55,34 @@ def request_announcement(edition_id: int, kind: str) -> None:
 
 
 def request_ballot_followups(receipt: Receipt, *, queued_mail_id: int | None = None) -> None:
-    """What a stored ballot change asks for: its receipt e-mail and a leaderboard recompute, in one message.
+    """What a stored ballot change asks for: its receipt e-mail and a leaderboard recompute, coalesced per burst.
 
     The mail's row is written in the current transaction (unless the caller's ballot write already
-    did: `queued_mail_id`). Once it commits, the edition is flagged stale (`mark_stale`: nothing
-    at all when a moment ago it already was) and one `voting.send_mail` message carries the mail
-    and, when this change flagged the edition, the edition: the worker then enqueues the
-    recompute. A lost message loses neither: the mail stays pending for the mail sweep, the
-    flag for the editions' sweep.
+    did: `queued_mail_id`). Once it commits, one Redis round trip adds two hints
+    (`config.cache_hints`): the stale hint (`flag_stale`: the edition is flagged only when no
+    change flagged it a moment ago) and the receipts hint (`outbox.send_receipts`). Only a change
+    that added one of them publishes, one `voting.send_receipts` message for the edition, carrying
+    the recompute when this change flagged it: a burst of ballots costs one message per batch of
+    receipts, not one per ballot. A lost message loses neither: the mails stay pending for the
+    mail sweep, the flag for the editions' sweep.
     """
     edition_id = receipt.ballot.edition_id
     if queued_mail_id is None:
-        queued_mail_id = OutgoingMail.objects.queue(MailKind.RECEIPT, edition_id=edition_id, object_ids=[receipt.pk]).pk
+        OutgoingMail.objects.queue(MailKind.RECEIPT, edition_id=edition_id, object_ids=[receipt.pk])
 
     def follow_up() -> None:
+        stale_hinted, receipts_hinted = add_hints(
+            [stale_hint(edition_id), outbox.receipts_hint(edition_id)], timeout=outbox.HINT_SECONDS
+        )
         flagged = False
         try:
-            flagged = mark_stale(edition_id)
+            flagged = flag_stale(edition_id, hint_added=stale_hinted)
         except Exception:  # the database lost after the commit: the ballot is stored, the sweep recomputes
             if settings.CELERY_TASK_ALWAYS_EAGER:
                 raise
             logger.exception("could not flag edition %s stale; the sweep will recompute it", edition_id)
-        _enqueue(send_mail_task, queued_mail_id, *([edition_id] if flagged else []))
+        if flagged or receipts_hinted is not False:
+            _enqueue(send_receipts_task, edition_id, flagged, time.time())
 
     _after_commit(follow_up)
 
@@ -169,12 +183,30 @@ def send_mail_task(mail_id: int, edition_id: int | None = None) -> str | None:
     """The first attempt at one outgoing mail; its outcome is recorded, never retried by Celery.
 
     Every later attempt is the sweep's (`sweep_mail_task`), from the row's `next_attempt_at`.
-    `edition_id`: a ballot change flagged that edition stale (`request_ballot_followups`); its
-    recompute is enqueued first, so that a slow mail server never delays the leaderboard.
+    `edition_id`: only in messages of earlier releases, a ballot change that flagged the edition
+    stale; its recompute is enqueued first (receipts now go through `send_receipts_task`).
     """
     if edition_id is not None:
         enqueue_recompute(edition_id)
     return outbox.send_first_attempt(mail_id)
+
+
+@shared_task(name="voting.send_receipts", bind=True)
+def send_receipts_task(self: Task, edition_id: int, recompute: bool = False, hinted_at: float | None = None) -> int:
+    """The first attempts at the edition's new receipt e-mails, all those pending, over one connection.
+
+    Published by the change that added the receipts hint at `hinted_at` (`request_ballot_followups`);
+    the rest of its burst publishes nothing. Waits until PODIUM_RECEIPT_DELAY_SECONDS after the
+    hint, so that the burst goes out in batches, then sends (`outbox.send_receipts`). `recompute`:
+    that change flagged the edition stale; its recompute is enqueued first, so that the mail
+    server never delays the leaderboard. Inline (no broker) nothing waits.
+    """
+    if recompute:
+        enqueue_recompute(edition_id)
+    if not self.request.is_eager and hinted_at is not None:
+        delay = float(settings.PODIUM_RECEIPT_DELAY_SECONDS)
+        time.sleep(min(delay, max(0.0, hinted_at + delay - time.time())))
+    return outbox.send_receipts(edition_id)
 
 
 @shared_task(name="voting.sweep_mail")

@@ -9,10 +9,11 @@ member just did and are always sent; status notices respect the member's opt-out
 announcement.
 """
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -26,15 +27,14 @@ def _url(path: str) -> str:
     return settings.SITE_URL + path
 
 
-def send_receipt(receipt_id: int) -> bool:
-    """E-mail the voter the receipt of their ballot's current version. False: nothing to send."""
-    receipt = Receipt.objects.select_related("ballot__edition", "ballot__voter").filter(pk=receipt_id).first()
-    voter = receipt.ballot.voter if receipt else None
-    if receipt is None or voter is None or receipt.emailed_at is not None:
-        return False
+def _receipt_message(receipt: Receipt) -> EmailMessage | None:
+    """The e-mail of a receipt (its ballot, edition and voter read with it), or None: nothing to send."""
+    voter = receipt.ballot.voter
+    if voter is None or receipt.emailed_at is not None:
+        return None
     ballot = receipt.ballot
     if receipt.ballot_version != ballot.version:
-        return False  # changed again since: the newer receipt has its own e-mail
+        return None  # changed again since: the newer receipt has its own e-mail
     context = {
         "site_name": settings.PODIUM_SITE_NAME,
         "edition": ballot.edition,
@@ -45,9 +45,47 @@ def send_receipt(receipt_id: int) -> bool:
     }
     body = render_to_string("voting/email/receipt.txt", context)
     subject = f"Your ballot receipt for {ballot.edition.name}: {receipt.code}"
-    EmailMessage(subject, body, to=[voter.email]).send()
+    return EmailMessage(subject, body, to=[voter.email])
+
+
+def _receipts() -> "QuerySet[Receipt]":
+    return Receipt.objects.select_related("ballot__edition", "ballot__voter")
+
+
+def send_receipt(receipt_id: int) -> bool:
+    """E-mail the voter the receipt of their ballot's current version. False: nothing to send."""
+    receipt = _receipts().filter(pk=receipt_id).first()
+    message = _receipt_message(receipt) if receipt else None
+    if receipt is None or message is None:
+        return False
+    message.send()
     Receipt.objects.filter(pk=receipt.pk).update(emailed_at=timezone.now())
     return True
+
+
+def send_receipts(receipt_ids: Collection[int]) -> dict[int, Exception]:
+    """`send_receipt` for many receipts, read in one query and sent over one connection; the errors, by receipt.
+
+    Each e-mail sent is recorded at once (`emailed_at`), so a worker stopping half-way sends
+    again only the one in flight. A mail server that cannot be reached fails every receipt.
+    """
+    try:
+        with get_connection() as connection:
+            failures: dict[int, Exception] = {}
+            for receipt in _receipts().filter(pk__in=list(receipt_ids)).order_by("pk"):
+                message = _receipt_message(receipt)
+                if message is None:
+                    continue
+                message.connection = connection
+                try:
+                    message.send()
+                except Exception as error:  # this one is retried; the rest go on
+                    failures[receipt.pk] = error
+                    continue
+                Receipt.objects.filter(pk=receipt.pk).update(emailed_at=timezone.now())
+            return failures
+    except Exception as error:  # opening (or closing) the connection
+        return dict.fromkeys(receipt_ids, error)
 
 
 def _notice(audit: BallotAudit, voter: User) -> EmailMessage:

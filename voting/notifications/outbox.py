@@ -25,6 +25,7 @@ broker was a mail never sent. Here:
 import logging
 from datetime import datetime, timedelta
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -38,6 +39,9 @@ RETRY_FIRST = timedelta(seconds=30)
 RETRY_LONGEST = timedelta(hours=1)
 CLAIM_LEASE = timedelta(minutes=30)  # far longer than a batch takes (EMAIL_TIMEOUT bounds each call)
 SWEEP_LIMIT = 50  # rows one sweep attempts; the next sweep goes on
+RECEIPT_BATCH = 200  # receipt mails one claim of `send_receipts` takes
+RECEIPT_BATCHES = 20  # claims one `send_receipts` makes at most; a later ballot's message takes the rest
+HINT_SECONDS = 30  # the receipts hint's life, if no `send_receipts` drops it first (its message was lost)
 LAPSED_ERROR = "The last attempt never finished (its worker stopped)."
 
 
@@ -87,25 +91,90 @@ def attempt(mail: OutgoingMail) -> str:
     The record is conditional on our claim, so a claim that lapsed and was taken over is
     left to its new owner.
     """
-    mine = OutgoingMail.objects.filter(pk=mail.pk, status=MailStatus.SENDING, attempts=mail.attempts)
     try:
         _send(mail)
     except Exception as error:
-        now = timezone.now()
-        given_up = mail.attempts >= MAX_ATTEMPTS
-        status = MailStatus.FAILED if given_up else MailStatus.PENDING
-        next_at = now if given_up else now + retry_delay(mail.attempts)
-        mine.update(status=status, next_attempt_at=next_at, last_error=f"{type(error).__name__}: {error}"[:2000])
-        logger.warning("mail %s (%s) attempt %s failed: %s", mail.pk, mail.kind, mail.attempts, error)
-        return status
-    mine.update(status=MailStatus.SENT, sent_at=timezone.now(), last_error="")
+        return _record_failure(mail, error)
+    _mine(mail).update(status=MailStatus.SENT, sent_at=timezone.now(), last_error="")
     return MailStatus.SENT
+
+
+def _mine(mail: OutgoingMail) -> OutgoingMailQuerySet:
+    """The row while our claim holds (a claim that lapsed and was taken over is its new owner's)."""
+    return OutgoingMail.objects.filter(pk=mail.pk, status=MailStatus.SENDING, attempts=mail.attempts)
+
+
+def _record_failure(mail: OutgoingMail, error: Exception) -> str:
+    """Back to pending, due after the backoff, or failed for good after MAX_ATTEMPTS; returns the status."""
+    now = timezone.now()
+    given_up = mail.attempts >= MAX_ATTEMPTS
+    status = MailStatus.FAILED if given_up else MailStatus.PENDING
+    next_at = now if given_up else now + retry_delay(mail.attempts)
+    _mine(mail).update(status=status, next_attempt_at=next_at, last_error=f"{type(error).__name__}: {error}"[:2000])
+    logger.warning("mail %s (%s) attempt %s failed: %s", mail.pk, mail.kind, mail.attempts, error)
+    return status
 
 
 def send_first_attempt(mail_id: int) -> str | None:
     """The send task's one attempt at a new mail; None if it was claimed already (by a sweep)."""
     mail = _claim(OutgoingMail.objects.filter(pk=mail_id, status=MailStatus.PENDING, attempts=0), timezone.now())
     return attempt(mail) if mail else None
+
+
+def receipts_hint(edition_id: int) -> str:
+    """The cache key saying that a message to send the edition's receipts is on its way (`send_receipts`)."""
+    return f"podium:mail:receipts-hint:{edition_id}"
+
+
+def send_receipts(edition_id: int) -> int:
+    """First attempts at the edition's pending receipt e-mails, in batches over one connection; returns how many.
+
+    A burst of ballot changes publishes one message for this (`voting.tasks.request_ballot_followups`):
+    the first change adds the receipts hint, the rest find it and publish nothing. This drops the
+    hint before claiming, so a change that found it had committed its mail row before the drop
+    and is claimed here; a change after the drop adds the hint again and publishes its own
+    message. Retries stay the sweep's (only first attempts are taken), as does a mail whose
+    message was lost with the broker (the hint expires after HINT_SECONDS).
+    """
+    cache.delete(receipts_hint(edition_id))
+    sent = 0
+    for _ in range(RECEIPT_BATCHES):
+        mails = _claim_receipts(edition_id, timezone.now())
+        failures = ballot_notices.send_receipts([int(mail.object_ids[0]) for mail in mails]) if mails else {}
+        done = [mail.pk for mail in mails if int(mail.object_ids[0]) not in failures]
+        OutgoingMail.objects.filter(pk__in=done, status=MailStatus.SENDING, attempts=1).update(
+            status=MailStatus.SENT, sent_at=timezone.now(), last_error=""
+        )
+        for mail in mails:
+            if int(mail.object_ids[0]) in failures:
+                _record_failure(mail, failures[int(mail.object_ids[0])])
+        sent += len(done)
+        if len(mails) < RECEIPT_BATCH:
+            break
+    return sent
+
+
+def _claim_receipts(edition_id: int, now: datetime) -> list[OutgoingMail]:
+    """Make up to RECEIPT_BATCH of the edition's new receipt mails ours, like `_claim` does one mail."""
+    lease = now + CLAIM_LEASE
+    # Never attempted: due from the moment they were queued.
+    new_receipts = OutgoingMail.objects.filter(
+        kind=MailKind.RECEIPT, edition_id=edition_id, status=MailStatus.PENDING, attempts=0
+    )
+    with transaction.atomic():
+        picked = list(
+            new_receipts.select_for_update(skip_locked=True)
+            .order_by("next_attempt_at", "pk")
+            .values_list("pk", flat=True)[:RECEIPT_BATCH]
+        )
+        if not picked:
+            return []
+        new_receipts.filter(pk__in=picked).update(status=MailStatus.SENDING, attempts=1, next_attempt_at=lease)
+    # Ours: the rows this claim moved (on SQLite, with no row locks, a concurrent claimant may have
+    # moved some of them first, with a lease of its own).
+    return list(
+        OutgoingMail.objects.filter(pk__in=picked, status=MailStatus.SENDING, attempts=1, next_attempt_at=lease)
+    )
 
 
 def send_again(mail_ids: list[int]) -> int:

@@ -44,7 +44,7 @@ logger = logging.getLogger(__name__)
 STALE_HINT_SECONDS = 30
 
 
-def _stale_hint(edition_id: int) -> str:
+def stale_hint(edition_id: int) -> str:
     return f"podium:results:stale-hint:{edition_id}"
 
 
@@ -59,7 +59,13 @@ def mark_stale(edition_id: int) -> bool:
     periodic sweep (voting open, or ballots newer than the release) still recomputes.
     An unreachable cache answers "not known" (None), never "already flagged".
     """
-    if cache.add(_stale_hint(edition_id), 1, timeout=STALE_HINT_SECONDS) is False:
+    return flag_stale(edition_id, hint_added=cache.add(stale_hint(edition_id), 1, timeout=STALE_HINT_SECONDS))
+
+
+def flag_stale(edition_id: int, *, hint_added: bool | None) -> bool:
+    """`mark_stale` once the caller added the stale hint itself (`config.cache_hints.add_hints`, with other
+    hints in one round trip): False, the hint was there (flagged a moment ago); True or None, flag it."""
+    if hint_added is False:
         return False
     unflagged = ResultsState.objects.filter(edition_id=edition_id, stale_since__isnull=True)
     flagged = unflagged.update(stale_since=timezone.now())  # one statement when the state row exists
@@ -213,9 +219,9 @@ def recompute_edition(edition_id: int) -> ResultsRelease | None:
     if edition is None:
         return None
     state, _ = ResultsState.objects.get_or_create(edition=edition)
-    cache.delete(_stale_hint(edition_id))
+    cache.delete(stale_hint(edition_id))
     ResultsState.objects.filter(edition=edition).update(stale_since=None)  # claim before reading
-    cache.delete(_stale_hint(edition_id))  # a hint set while claiming must not outlive the claim
+    cache.delete(stale_hint(edition_id))  # a hint set while claiming must not outlive the claim
     observe_queue_lag(state.stale_since)
     with RECOMPUTE_SECONDS.time():
         return _recompute(edition)

@@ -24,7 +24,8 @@ from tests.factories import CategoryFactory, NomineeFactory, UserFactory
 from tests.workers import PrivateRedis
 from voting import tasks
 from voting.models import Ballot, ResultsState
-from voting.results.recompute import _stale_hint
+from voting.notifications.outbox import receipts_hint
+from voting.results.recompute import stale_hint
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -138,7 +139,8 @@ def test_submission_fits_six_statements_on_the_wire_on_postgresql(
 
 
 def clear_stale_flag(edition) -> None:
-    cache.delete(_stale_hint(edition.pk))
+    """As a recompute and a receipts task leave it: the flag and both hints gone."""
+    cache.delete_many([stale_hint(edition.pk), receipts_hint(edition.pk)])
     ResultsState.objects.filter(edition=edition).update(stale_since=None)
 
 
@@ -146,7 +148,8 @@ def test_the_first_ballot_of_a_burst_flags_the_edition_and_the_rest_cost_no_stat
     edition, monkeypatch: pytest.MonkeyPatch, queued
 ) -> None:
     """The stale flag: the first change flags the edition (one UPDATE, after the write); the next finds it flagged
-    (the cache's hint) and sends nothing more; each carries its receipt e-mail in one message."""
+    (the cache's hint) and sends nothing more. One message for the burst: the first change's, which carries the
+    recompute and sends every receipt of the burst; the second finds the receipts hint and publishes nothing."""
     warm, first, second = Client(), Client(), Client()
     for client in (warm, first, second):
         client.force_login(UserFactory())
@@ -157,12 +160,7 @@ def test_the_first_ballot_of_a_burst_flags_the_edition_and_the_rest_cost_no_stat
     flagged = _post(second, edition, _full_ballot(edition))
     assert len(flagging) - len(flagged) in (1, 2), (flagging, flagged)  # UPDATE (and the state row's first INSERT)
     assert any("stale_since" in sql for sql in flagging) and not any("stale_since" in sql for sql in flagged)
-    assert [name for name, _ in queued] == ["voting.send_mail", "voting.send_mail"]
-    assert [len(args) for _, args in queued] == [
-        2,
-        1,
-    ]  # the first carries the edition: the worker enqueues its recompute
-    assert queued[0][1][1] == edition.pk
+    assert [(name, args[:2]) for name, args in queued] == [("voting.send_receipts", (edition.pk, True))]
 
 
 @pytest.fixture
@@ -188,7 +186,7 @@ class RoundTrips:
 
         def counting(conn, command, check_health=True):
             chunks = [command] if isinstance(command, bytes | str) else list(command)
-            self.sent.append(b"".join(c if isinstance(c, bytes) else str(c).encode() for c in chunks)[:80])
+            self.sent.append(b"".join(c if isinstance(c, bytes) else str(c).encode() for c in chunks)[:400])
             return real(conn, command, check_health)
 
         monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", counting)
@@ -197,13 +195,14 @@ class RoundTrips:
 def test_submission_fits_three_redis_round_trips(
     edition, private_redis_cache: redis.Redis, monkeypatch: pytest.MonkeyPatch, queued
 ) -> None:
-    """The session, the rate limit (both its limits in one script call) and, after commit, the stale hint.
+    """The session, the rate limit (both its limits in one script call) and, after commit, both hints in one
+    pipeline; inside a burst no broker message at all.
 
     The tasks themselves are the worker's (and their messages go to the broker): they are not run here.
     """
     warm = Client()
     warm.force_login(UserFactory())
-    _post(warm, edition, _full_ballot(edition))  # loads the rate-limit script, sets the stale hint
+    _post(warm, edition, _full_ballot(edition))  # loads the rate-limit script, adds the stale and receipts hints
     member = UserFactory()
     client = Client()
     client.force_login(member)
@@ -216,7 +215,8 @@ def test_submission_fits_three_redis_round_trips(
         assert len(sent) <= REDIS_BUDGET, sent
         assert [b"GET" in s for s in sent].count(True) == 1, sent  # the session, once
         assert [b"EVALSHA" in s for s in sent].count(True) == 1, sent  # both limits, one call
+        assert [s.count(b"NX") for s in sent if b"NX" in s] == [2], sent  # both hints, one pipeline
     assert Ballot.objects.get(voter=member, edition=edition).version == 2
-    # One message per version (its receipt e-mail); only the warm-up's, which flagged the edition, asks for
-    # the recompute: one for the burst.
-    assert [(name, len(args)) for name, args in queued] == [("voting.send_mail", 2)] + [("voting.send_mail", 1)] * 2
+    # One message for the burst: the warm-up's, which flagged the edition (it asks for the recompute) and
+    # added the receipts hint (its task sends every receipt pending when it runs).
+    assert [(name, args[:2]) for name, args in queued] == [("voting.send_receipts", (edition.pk, True))]

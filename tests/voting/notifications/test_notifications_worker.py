@@ -19,7 +19,7 @@ from voting.ballots.services import submit_ballot
 from voting.models import AnnouncementDelivery, Ballot, MailKind, MailStatus, OutgoingMail, Receipt
 from voting.notifications import outbox
 from voting.staff.operations import open_voting_now
-from voting.tasks import send_mail_task, sweep_mail_task
+from voting.tasks import send_receipts_task, sweep_mail_task
 
 pytestmark = [pytest.mark.broker, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -113,7 +113,7 @@ def test_a_mail_whose_task_message_was_lost_is_sent_by_the_sweep_on_the_worker(
 ) -> None:
     """The ballot commits, its receipt e-mail's task never reaches a worker; the sweep sends it."""
     fund = category(edition, "fund").pk
-    with mock.patch.object(send_mail_task, "apply_async"):  # accepted, then lost with the broker
+    with mock.patch.object(send_receipts_task, "apply_async"):  # accepted, then lost with the broker
         stored = submit_ballot(
             voter=UserFactory(),
             edition=edition,

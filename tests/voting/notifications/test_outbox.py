@@ -37,7 +37,7 @@ from voting.models import (
 from voting.notifications import outbox
 from voting.staff.moderation import invalidate_ballots
 from voting.staff.operations import open_voting_now
-from voting.tasks import plan_announcement_task, send_mail_task, sweep_mail_task
+from voting.tasks import plan_announcement_task, send_receipts_task, sweep_mail_task
 
 pytestmark = pytest.mark.django_db
 
@@ -222,14 +222,14 @@ def test_a_mail_whose_task_message_was_lost_is_sent_by_the_sweep(
 ) -> None:
     settings.CELERY_TASK_ALWAYS_EAGER = False
     with (
-        mock.patch.object(send_mail_task, "apply_async", side_effect=OSError("broker down")),
+        mock.patch.object(send_receipts_task, "apply_async", side_effect=OSError("broker down")),
         django_capture_on_commit_callbacks(execute=True),
     ):
         ballot = _vote(edition)
     row = OutgoingMail.objects.get()
-    # The one message of the ballot's follow-ups: its receipt and the edition it flagged stale (the
-    # recompute is then the editions' sweep's).
-    assert f"could not enqueue voting.send_mail [{row.pk}, {edition.pk}]" in caplog.text
+    # The one message of the ballot's follow-ups: its edition's receipts, and the recompute of the edition
+    # it flagged stale (then the editions' sweep's).
+    assert f"could not enqueue voting.send_receipts [{edition.pk}, True, " in caplog.text
     assert (row.status, row.attempts, mail.outbox) == (MailStatus.PENDING, 0, [])
     assert sweep_mail_task() == [row.pk]
     assert [m.to for m in mail.outbox] == [[ballot.voter.email]]
@@ -290,7 +290,7 @@ def test_a_claim_whose_worker_died_is_taken_up_again_after_its_lease(
     edition, clock: Clock, django_capture_on_commit_callbacks
 ) -> None:
     # No send task runs: the first attempt is made by hand below.
-    with mock.patch.object(send_mail_task, "apply_async"), django_capture_on_commit_callbacks(execute=True):
+    with mock.patch.object(send_receipts_task, "apply_async"), django_capture_on_commit_callbacks(execute=True):
         ballot = _vote(edition)
     row = OutgoingMail.objects.get()
     claimed = outbox._claim(OutgoingMail.objects.filter(pk=row.pk), clock.moment)  # then the worker dies
@@ -313,7 +313,7 @@ def test_a_lapsed_claim_at_the_last_attempt_is_failed_for_staff(edition, clock: 
 
 
 def test_a_mail_is_attempted_by_one_claimant_only(edition, django_capture_on_commit_callbacks) -> None:
-    with mock.patch.object(send_mail_task, "apply_async"), django_capture_on_commit_callbacks(execute=True):
+    with mock.patch.object(send_receipts_task, "apply_async"), django_capture_on_commit_callbacks(execute=True):
         _vote(edition)
     row = OutgoingMail.objects.get()
     assert outbox.send_first_attempt(row.pk) == MailStatus.SENT
