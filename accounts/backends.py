@@ -4,19 +4,44 @@ Every member-only page asks "has this member verified an address?" (allauth's de
 the ballot's eligibility rule, nominations). Loading the session's user with that answer
 annotated saves one query per check; it is read with the user on every request, so it is
 never stale across requests (a newly verified address counts on the next request).
+
+The read runs on every signed-in request, so its statement is built once per database
+from the models' metadata (the ORM compiled the same `annotate(Exists(...))` query
+anew each time: about 0.9 ms of CPU, against 0.2 ms for this read).
 """
+
+from functools import cache
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.backends import ModelBackend
-from django.db.models import Exists, OuterRef
+from django.db import connections
 
 from accounts.models import User
+
+
+@cache
+def _member_statement(alias: str) -> str:
+    """The user's columns and `has_verified_email` (EXISTS a verified address), by id, for database `alias`."""
+    quote = connections[alias].ops.quote_name
+    user, address = quote(User._meta.db_table), quote(EmailAddress._meta.db_table)
+    columns = ", ".join(f"{user}.{quote(str(field.column))}" for field in User._meta.concrete_fields)
+    user_id = quote(str(User._meta.get_field("id").column))
+    owner = quote(str(EmailAddress._meta.get_field("user").column))
+    verified = quote(str(EmailAddress._meta.get_field("verified").column))
+    return (
+        f"SELECT {columns}, EXISTS (SELECT 1 FROM {address} WHERE {address}.{owner} = {user}.{user_id} "  # noqa: S608
+        f"AND {address}.{verified}) AS has_verified_email FROM {user} WHERE {user}.{user_id} = %s"  # nosec B608 - names from the models
+    )
 
 
 class MemberBackend(ModelBackend):
     """Django's ModelBackend, whose session user carries `has_verified_email`."""
 
     def get_user(self, user_id: int) -> User | None:
-        verified = EmailAddress.objects.filter(user=OuterRef("pk"), verified=True)
-        user = User._default_manager.annotate(has_verified_email=Exists(verified)).filter(pk=user_id).first()
-        return user if user is not None and self.user_can_authenticate(user) else None
+        alias = User._default_manager.db
+        # A raw query set: the statement as it is, the fields' converters applied (SQLite's datetimes).
+        user = next(iter(User._default_manager.raw(_member_statement(alias), [user_id])), None)
+        if user is None:
+            return None
+        user.has_verified_email = bool(user.has_verified_email)  # type: ignore[attr-defined]  # accounts.access
+        return user if self.user_can_authenticate(user) else None

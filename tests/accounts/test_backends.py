@@ -32,6 +32,23 @@ def test_an_address_verified_later_counts_on_the_next_read() -> None:
     assert has_verified_email(MemberBackend().get_user(member.pk)) is True
 
 
+def test_the_member_is_read_in_one_statement_and_an_inactive_or_missing_one_is_nobody() -> None:
+    member, away = UserFactory(), UserFactory(is_active=False)
+    with CaptureQueriesContext(connection) as captured:
+        loaded = MemberBackend().get_user(member.pk)
+    assert len(captured.captured_queries) == 1
+    assert loaded is not None
+    assert (loaded.pk, loaded.email, loaded.password, loaded.is_active, loaded.date_joined) == (
+        member.pk,
+        member.email,
+        member.password,
+        True,
+        member.date_joined,  # aware, as the ORM reads it (SQLite's converters applied)
+    )
+    assert MemberBackend().get_user(away.pk) is None
+    assert MemberBackend().get_user(away.pk + 1000) is None
+
+
 def test_a_session_signed_in_with_the_old_backend_stays_signed_in(client: Client, edition) -> None:  # noqa: F811
     member = UserFactory()
     client.force_login(member, backend="django.contrib.auth.backends.ModelBackend")

@@ -42,15 +42,21 @@ def _digest(rules: BallotRules, clean: Mapping[int, Sequence[int]]) -> str:
     return content_digest(clean, ranked={rule.id for rule in rules.categories if rule.is_ranked})
 
 
-def _vote_rows(ballot: Ballot, rules: BallotRules, selections: Mapping[int, Sequence[int]]) -> list[Vote]:
-    """The ballot's votes: one row per chosen nominee, ranked 1, 2, 3… where the category ranks."""
+def _choices(rules: BallotRules, selections: Mapping[int, Sequence[int]]) -> list[tuple[int, int, int | None]]:
+    """The ballot's votes as (category, nominee, rank): one per chosen nominee, ranked 1, 2, 3… where the
+    category ranks."""
     ranked = {rule.id for rule in rules.categories if rule.is_ranked}
     return [
-        Vote(
-            ballot=ballot, category_id=category_id, nominee_id=nominee_id, rank=rank if category_id in ranked else None
-        )
+        (category_id, nominee_id, rank if category_id in ranked else None)
         for category_id, chosen in selections.items()
         for rank, nominee_id in enumerate(chosen, start=1)
+    ]
+
+
+def _vote_rows(ballot: Ballot, rules: BallotRules, selections: Mapping[int, Sequence[int]]) -> list[Vote]:
+    return [
+        Vote(ballot=ballot, category_id=category_id, nominee_id=nominee_id, rank=rank)
+        for category_id, nominee_id, rank in _choices(rules, selections)
     ]
 
 
@@ -297,7 +303,7 @@ def _write_in_one_statement(draft: _Draft) -> StoredBallot | None:
     """PostgreSQL: the lock, the window, the ballot, its votes, its receipt and the receipt e-mail's row in
     one statement (`_WRITE_BALLOT`). None: the curation moved since `draft.rules` were read."""
     code = new_receipt_code()
-    votes = _vote_rows(Ballot(), draft.rules, draft.clean)
+    votes = _choices(draft.rules, draft.clean)
     params: dict[str, int | str | datetime | list[int] | list[int | None] | None] = {
         "now": draft.now,
         "edition": draft.edition.pk,
@@ -313,9 +319,9 @@ def _write_in_one_statement(draft: _Draft) -> StoredBallot | None:
         "code": code,
         "mail_kind": MailKind.RECEIPT.value,
         "mail_status": MailStatus.PENDING.value,
-        "categories": [vote.category_id for vote in votes],
-        "nominees": [vote.nominee_id for vote in votes],
-        "ranks": [vote.rank for vote in votes],
+        "categories": [category for category, _, _ in votes],
+        "nominees": [nominee for _, nominee, _ in votes],
+        "ranks": [rank for _, _, rank in votes],
     }
     with connection.cursor() as cursor:
         cursor.execute(_WRITE_BALLOT, params)
