@@ -13,6 +13,7 @@ from collections.abc import Collection, Iterable
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
+from django.db import connections
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -27,21 +28,29 @@ def _url(path: str) -> str:
     return settings.SITE_URL + path
 
 
-def _receipt_message(receipt: Receipt) -> EmailMessage | None:
-    """The e-mail of a receipt (its ballot, edition and voter read with it), or None: nothing to send."""
+def _receipt_message(receipt: Receipt, links: dict[str, dict[str, str]]) -> EmailMessage | None:
+    """The e-mail of a receipt (its ballot, edition and voter read with it), or None: nothing to send.
+
+    `links`: the pages the e-mail links to, by edition slug, filled in here (a batch reverses them once).
+    """
     voter = receipt.ballot.voter
     if voter is None or receipt.emailed_at is not None:
         return None
     ballot = receipt.ballot
     if receipt.ballot_version != ballot.version:
         return None  # changed again since: the newer receipt has its own e-mail
+    slug = ballot.edition.slug
+    if slug not in links:
+        links[slug] = {
+            "ballot_url": _url(reverse("voting:ballot", args=[slug])),
+            "check_url": _url(reverse("voting:receipt_check")),
+        }
     context = {
         "site_name": settings.PODIUM_SITE_NAME,
         "edition": ballot.edition,
         "receipt": receipt,
         "counted": ballot.is_counted,
-        "ballot_url": _url(reverse("voting:ballot", args=[ballot.edition.slug])),
-        "check_url": _url(reverse("voting:receipt_check")),
+        **links[slug],
     }
     body = render_to_string("voting/email/receipt.txt", context)
     subject = f"Your ballot receipt for {ballot.edition.name}: {receipt.code}"
@@ -52,14 +61,26 @@ def _receipts() -> "QuerySet[Receipt]":
     return Receipt.objects.select_related("ballot__edition", "ballot__voter")
 
 
+def _record_emailed(receipt_id: int) -> None:
+    """`Receipt.emailed_at` of one receipt, now: once per e-mail sent, so the statement is built once."""
+    field = Receipt._meta.get_field("emailed_at")
+    db = connections[Receipt._default_manager.db]
+    table, column, key = (db.ops.quote_name(str(name)) for name in (Receipt._meta.db_table, field.column, "id"))
+    with db.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {column} = %s WHERE {key} = %s",  # noqa: S608  # nosec B608 - names from the model
+            [db.ops.adapt_datetimefield_value(timezone.now()), receipt_id],
+        )
+
+
 def send_receipt(receipt_id: int) -> bool:
     """E-mail the voter the receipt of their ballot's current version. False: nothing to send."""
     receipt = _receipts().filter(pk=receipt_id).first()
-    message = _receipt_message(receipt) if receipt else None
+    message = _receipt_message(receipt, {}) if receipt else None
     if receipt is None or message is None:
         return False
     message.send()
-    Receipt.objects.filter(pk=receipt.pk).update(emailed_at=timezone.now())
+    _record_emailed(receipt.pk)
     return True
 
 
@@ -69,11 +90,12 @@ def send_receipts(receipt_ids: Collection[int]) -> dict[int, Exception]:
     Each e-mail sent is recorded at once (`emailed_at`), so a worker stopping half-way sends
     again only the one in flight. A mail server that cannot be reached fails every receipt.
     """
+    links: dict[str, dict[str, str]] = {}
     try:
         with get_connection() as connection:
             failures: dict[int, Exception] = {}
             for receipt in _receipts().filter(pk__in=list(receipt_ids)).order_by("pk"):
-                message = _receipt_message(receipt)
+                message = _receipt_message(receipt, links)
                 if message is None:
                     continue
                 message.connection = connection
@@ -82,7 +104,7 @@ def send_receipts(receipt_ids: Collection[int]) -> dict[int, Exception]:
                 except Exception as error:  # this one is retried; the rest go on
                     failures[receipt.pk] = error
                     continue
-                Receipt.objects.filter(pk=receipt.pk).update(emailed_at=timezone.now())
+                _record_emailed(receipt.pk)
             return failures
     except Exception as error:  # opening (or closing) the connection
         return dict.fromkeys(receipt_ids, error)
