@@ -43,10 +43,7 @@ def _reachable(url: str, default_port: int) -> bool:
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    if (
-        item.get_closest_marker("postgres")
-        and settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql"
-    ):
+    if item.get_closest_marker("postgres") and settings.DATABASES["default"]["ENGINE"] != "config.postgresql":
         _require("needs PostgreSQL: set DATABASE_URL=postgres://...")
     if item.get_closest_marker("broker"):
         if not settings.CELERY_BROKER_URL:

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_database_url() -> str | None:
     """The URL of the test database, so a worker process sees what a test committed."""
     db = settings.DATABASES["default"]
-    if db["ENGINE"] != "django.db.backends.postgresql":
+    if db["ENGINE"] != "config.postgresql":
         return None
     user = db.get("USER") or "postgres"
     return f"postgres://{user}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"

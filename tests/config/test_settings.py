@@ -105,7 +105,7 @@ def test_production_values() -> None:
     settings = _settings_with(**PRODUCTION, GITHUB_CLIENT_ID="gh-id", GITHUB_CLIENT_SECRET="gh-secret")
     assert settings["debug"] is False
     assert (settings["engine"], settings["name"], settings["host"]) == (
-        "django.db.backends.postgresql",
+        "config.postgresql",  # Django's backend, health-checked without a round trip
         "podium",
         "db.internal",
     )

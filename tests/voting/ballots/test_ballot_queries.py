@@ -4,8 +4,8 @@ The budget (issue 16): at most 6 statements on PostgreSQL's wire for a first bal
 change, the connection's health check and BEGIN/COMMIT included, and at most 3 Redis round
 trips. The tests run outside a test-wide transaction (`transaction=True`), so the request's own
 transactions are real and Django's query capture lists their BEGIN and COMMIT (and any SAVEPOINT).
-The health check (`SELECT 1` on the raw connection when a request reuses it) is not captured:
-it is added as a constant.
+The connection's health check sends nothing on PostgreSQL (`config.postgresql` polls the
+socket; `tests/config/test_postgresql.py` holds that), so it adds no statement.
 """
 
 from collections.abc import Iterator
@@ -29,7 +29,7 @@ from voting.results.recompute import stale_hint
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-HEALTH_CHECK = 1  # `SELECT 1` when a request reuses the connection (CONN_HEALTH_CHECKS), not captured
+HEALTH_CHECK = 0  # CONN_HEALTH_CHECKS on a reused connection: a poll of its socket, no `SELECT 1`
 WIRE_BUDGET = 6
 REDIS_BUDGET = 3
 
