@@ -13,9 +13,12 @@ from unittest import mock
 import psycopg
 import pytest
 from django.db import close_old_connections, connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
 from tests.factories import UserFactory
+from tests.voting.conftest import category, edition, nominee_ids  # noqa: F401 - edition: the fixture
+from voting.ballots.services import submit_ballot
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -78,3 +81,45 @@ def test_inside_a_transaction_the_connection_is_not_reused_as_healthy() -> None:
         assert connection.is_usable() is False
     finally:
         connection.connection.execute("ROLLBACK")
+
+
+def _prepared() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements ORDER BY prepare_time")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_a_prepared_cursor_prepares_its_statement_once_and_the_orm_never_does() -> None:
+    member = UserFactory()
+    connection.ensure_connection()
+    for n in range(3):
+        with connection.prepared_cursor() as cursor:
+            cursor.execute("SELECT %(n)s::int + 1", {"n": n})
+            assert cursor.fetchone() == (n + 1,)
+        assert User.objects.get(pk=member.pk).email == member.email  # the ORM's statement, three times
+    assert _prepared() == ["SELECT $1::int + 1"]
+
+
+def test_with_prepared_statements_off_the_cursor_sends_its_statement_unprepared() -> None:
+    connection.ensure_connection()
+    connection.connection.prepare_threshold = None  # what DATABASE_PREPARED_STATEMENTS=0 configures
+    with connection.prepared_cursor() as cursor:
+        cursor.execute("SELECT %(n)s::int + 1", {"n": 41})
+        assert cursor.fetchone() == (42,)
+    assert _prepared() == []
+
+
+def test_the_ballot_write_is_prepared_and_logged_with_its_values(edition) -> None:  # noqa: F811
+    fund = category(edition, "fund").pk
+    with CaptureQueriesContext(connection) as captured:
+        for _ in range(2):
+            submit_ballot(
+                voter=UserFactory(),
+                edition=edition,
+                selections={fund: [nominee_ids(edition, "fund")[0]]},
+                expected_version=0,
+            )
+    assert [sql for sql in _prepared() if "WITH edition AS MATERIALIZED" in sql] != []
+    writes = [query["sql"] for query in captured.captured_queries if "WITH edition AS MATERIALIZED" in query["sql"]]
+    # (A write refused for a curation version older than the stored one is retried: two or more.)
+    assert len(writes) >= 2 and all("'receipt'" in sql for sql in writes), writes  # values in the log, not $n

@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.models import User
 from awards.models import Edition
 from config.metrics import BALLOTS_ACCEPTED
+from config.postgresql.base import prepared_cursor
 from voting import tasks
 from voting.ballots.fingerprints import content_digest, network_block
 from voting.ballots.rules import (
@@ -323,7 +324,7 @@ def _write_in_one_statement(draft: _Draft) -> StoredBallot | None:
         "nominees": [nominee for _, nominee, _ in votes],
         "ranks": [rank for _, _, rank in votes],
     }
-    with connection.cursor() as cursor:
+    with prepared_cursor(connection) as cursor:  # planning it cost three times running it (config.postgresql)
         cursor.execute(_WRITE_BALLOT, params)
         row = cursor.fetchone()
     is_open, curation, current_id, current_version, same, receipt_id, mail_id, *stored = row
