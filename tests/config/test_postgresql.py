@@ -15,6 +15,7 @@ import pytest
 from django.db import close_old_connections, connection
 from django.test.utils import CaptureQueriesContext
 
+from accounts.backends import MemberBackend
 from accounts.models import User
 from tests.factories import UserFactory
 from tests.voting.conftest import category, edition, nominee_ids  # noqa: F401 - edition: the fixture
@@ -123,3 +124,12 @@ def test_the_ballot_write_is_prepared_and_logged_with_its_values(edition) -> Non
     writes = [query["sql"] for query in captured.captured_queries if "WITH edition AS MATERIALIZED" in query["sql"]]
     # (A write refused for a curation version older than the stored one is retried: two or more.)
     assert len(writes) >= 2 and all("'receipt'" in sql for sql in writes), writes  # values in the log, not $n
+
+
+def test_the_session_members_read_is_prepared_with_its_dates_aware() -> None:
+    member = UserFactory()
+    for _ in range(2):
+        loaded = MemberBackend().get_user(member.pk)
+        assert loaded is not None
+        assert (loaded.email, loaded.date_joined) == (member.email, member.date_joined)
+    assert [sql for sql in _prepared() if sql.startswith('SELECT "accounts_user"."id"')] != []

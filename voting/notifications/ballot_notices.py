@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from config.postgresql.base import prepared_cursor
 from voting.models import AuditAction, BallotAudit, BallotNotice, NotificationOptOut, Receipt
 from voting.notifications.announcements import opt_out_token
 
@@ -62,11 +63,12 @@ def _receipts() -> "QuerySet[Receipt]":
 
 
 def _record_emailed(receipt_id: int) -> None:
-    """`Receipt.emailed_at` of one receipt, now: once per e-mail sent, so the statement is built once."""
+    """`Receipt.emailed_at` of one receipt, now: once per e-mail sent, so the statement is built (and on
+    PostgreSQL prepared) once."""
     field = Receipt._meta.get_field("emailed_at")
     db = connections[Receipt._default_manager.db]
     table, column, key = (db.ops.quote_name(str(name)) for name in (Receipt._meta.db_table, field.column, "id"))
-    with db.cursor() as cursor:
+    with prepared_cursor(db) as cursor:
         cursor.execute(
             f"UPDATE {table} SET {column} = %s WHERE {key} = %s",  # noqa: S608  # nosec B608 - names from the model
             [db.ops.adapt_datetimefield_value(timezone.now()), receipt_id],
