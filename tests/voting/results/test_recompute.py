@@ -112,6 +112,17 @@ def test_a_queued_recompute_waits_out_the_window_from_the_stale_flag(edition, se
     assert seconds_until_due(edition.pk, now - timedelta(hours=1)) == 2.0  # never more than the delay
 
 
+def test_a_large_editions_window_grows_with_its_last_recompute(edition, settings) -> None:
+    """A recompute that took 1.5 s waits 6 s from the flag (four times as long): at most a fifth of the worker."""
+    settings.PODIUM_RECOMPUTE_DELAY_SECONDS = 2
+    now = timezone.now()
+    ResultsState.objects.create(edition=edition, stale_since=now - timedelta(seconds=0.5), last_duration_ms=1500)
+    assert seconds_until_due(edition.pk, now) == pytest.approx(5.5)
+    assert seconds_until_due(edition.pk, now - timedelta(hours=1)) == 6.0
+    ResultsState.objects.filter(edition=edition).update(last_duration_ms=30)  # a small edition: the delay rules
+    assert seconds_until_due(edition.pk, now) == pytest.approx(1.5)
+
+
 def test_recompute_is_queued_without_a_countdown(edition, monkeypatch, django_capture_on_commit_callbacks) -> None:
     sent: list[dict] = []
     monkeypatch.setattr("voting.tasks.recompute_edition_task.apply_async", lambda **options: sent.append(options))
