@@ -382,8 +382,11 @@ def test_database_connection_lost_while_loading_the_member_answers_try_again_not
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_database_connection_lost_after_the_ballot_commits_still_acknowledges_it(edition, client: Client) -> None:
+def test_database_connection_lost_after_the_ballot_commits_still_acknowledges_it(
+    edition, client: Client, settings
+) -> None:
     """The ballot is stored: the member is sent to the receipt page, never told "nothing was changed"."""
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # as with a worker: an after-commit failure is logged, not raised
     member = UserFactory()
     client.force_login(member)
     with _connection_killed_once(_after_the_ballot_commits()) as state:
@@ -398,8 +401,9 @@ def test_database_connection_lost_after_the_ballot_commits_still_acknowledges_it
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_database_connection_lost_after_an_api_ballot_commits_answers_the_stored_ballot(
-    edition, client: Client
+    edition, client: Client, settings
 ) -> None:
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # as with a worker: an after-commit failure is logged, not raised
     member = UserFactory()
     _, key = create_api_token(user=member, name="fault test")
     fund = nominee_ids(edition, "fund")
