@@ -13,6 +13,7 @@ prepared once per connection (planning it cost 0.6 ms of the server's CPU, runni
 as the ORM would (SQLite returns naive datetimes).
 """
 
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -24,30 +25,37 @@ from accounts.models import User
 from config.postgresql.base import prepared_cursor
 
 
+@dataclass(frozen=True)
+class _MemberRead:
+    """The read for one database: its statement, the user's field names, and the columns that need
+    converting (field position, column, converters), all worked out once."""
+
+    statement: str
+    attnames: list[str]
+    conversions: list[tuple[int, Any, list[Any]]]
+
+
 @cache
-def _member_statement(alias: str) -> str:
-    """The user's columns and `has_verified_email` (EXISTS a verified address), by id, for database `alias`."""
-    quote = connections[alias].ops.quote_name
+def _member_read(alias: str) -> _MemberRead:
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    fields = User._meta.concrete_fields
     user, address = quote(User._meta.db_table), quote(EmailAddress._meta.db_table)
-    columns = ", ".join(f"{user}.{quote(str(field.column))}" for field in User._meta.concrete_fields)
+    columns = ", ".join(f"{user}.{quote(str(field.column))}" for field in fields)
     user_id = quote(str(User._meta.get_field("id").column))
     owner = quote(str(EmailAddress._meta.get_field("user").column))
     verified = quote(str(EmailAddress._meta.get_field("verified").column))
-    return (
+    statement = (
         f"SELECT {columns}, EXISTS (SELECT 1 FROM {address} WHERE {address}.{owner} = {user}.{user_id} "  # noqa: S608
         f"AND {address}.{verified}) AS has_verified_email FROM {user} WHERE {user}.{user_id} = %s"  # nosec B608 - names from the models
     )
-
-
-@cache
-def _converters(alias: str) -> list[list[Any]]:
-    """Each user column's database converters, as the ORM applies them when it reads the model."""
-    connection = connections[alias]
-    fields = User._meta.concrete_fields
-    return [
-        [*connection.ops.get_db_converters(field.get_col(User._meta.db_table)), *field.get_db_converters(connection)]
-        for field in fields
-    ]
+    conversions = []
+    for position, field in enumerate(fields):
+        column = field.get_col(User._meta.db_table)
+        converters = [*connection.ops.get_db_converters(column), *field.get_db_converters(connection)]
+        if converters:
+            conversions.append((position, column, converters))
+    return _MemberRead(statement, [field.attname for field in fields], conversions)
 
 
 class MemberBackend(ModelBackend):
@@ -56,16 +64,16 @@ class MemberBackend(ModelBackend):
     def get_user(self, user_id: int) -> User | None:
         alias = User._default_manager.db
         connection = connections[alias]
+        read = _member_read(alias)
         with prepared_cursor(connection) as cursor:
-            cursor.execute(_member_statement(alias), [user_id])
+            cursor.execute(read.statement, [user_id])
             row = cursor.fetchone()
         if row is None:
             return None
-        values = []
-        for field, value, converters in zip(User._meta.concrete_fields, row, _converters(alias), strict=False):
+        values = list(row[:-1])
+        for position, column, converters in read.conversions:
             for converter in converters:
-                value = converter(value, field.get_col(User._meta.db_table), connection)
-            values.append(value)
-        user = User.from_db(alias, [field.attname for field in User._meta.concrete_fields], values)
+                values[position] = converter(values[position], column, connection)
+        user = User.from_db(alias, read.attnames, values)
         user.has_verified_email = bool(row[-1])  # type: ignore[attr-defined]  # read by accounts.access
         return user if self.user_can_authenticate(user) else None

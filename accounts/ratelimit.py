@@ -23,15 +23,15 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from allauth.core import ratelimit
 from allauth.core.internal import ratelimit as allauth_ratelimit
 from allauth.core.internal.ratelimit import Rate, RateLimitUsage, SingleRateLimitUsage
-from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
+from django.core.cache import cache
 from django.http import HttpRequest
-from django_redis.cache import RedisCache
 from redis.exceptions import RedisError
+
+from config.cache_hints import on_redis, redis_client
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ class RedisHit(SingleRateLimitUsage):
 
     def rollback(self) -> None:
         try:
-            _redis_client().zrem(cache.make_key(self.cache_key), self.member)
+            redis_client().zrem(cache.make_key(self.cache_key), self.member)
         except RedisError:  # the hit expires with its window anyway
             logger.warning("could not roll back a rate-limit hit: the cache is unreachable")
 
@@ -90,14 +90,10 @@ class UncountedHit(SingleRateLimitUsage):
         return
 
 
-def _redis_client() -> Any:
-    return cache.client.get_client(write=True)  # type: ignore[attr-defined]
-
-
 def _count_in_redis(limits: list[tuple[str, Rate]], dry_run: bool) -> list[SingleRateLimitUsage] | None:
     """Count one hit against every (cache key, rate) in one round trip; None when one of them refuses."""
     now, member = time.time(), uuid.uuid4().hex
-    windows = _redis_client().register_script(SLIDING_WINDOWS)  # EVALSHA, EVAL once per server
+    windows = redis_client().register_script(SLIDING_WINDOWS)  # EVALSHA, EVAL once per server
     args: list[object] = [repr(now), member, "1" if dry_run else "0"]
     for _, rate in limits:
         args += [repr(float(rate.duration)), rate.amount]
@@ -107,10 +103,6 @@ def _count_in_redis(limits: list[tuple[str, Rate]], dry_run: bool) -> list[Singl
         RedisHit(cache_key=cache_key, cache_duration=rate.duration, timestamp=now, member=member)
         for cache_key, rate in limits
     ]
-
-
-def _on_redis() -> bool:
-    return isinstance(caches[DEFAULT_CACHE_ALIAS], RedisCache)
 
 
 def _cache_reachable() -> bool:
@@ -138,7 +130,7 @@ def consume_single_rate(
     """allauth's `_consume_single_rate`, counted in one round trip on Redis and failing open."""
     cache_key = allauth_ratelimit.get_cache_key(request, app=app, action=action, rate=rate, key=key, user=user)
     try:
-        if _on_redis():
+        if on_redis():
             hits = _count_in_redis([(cache_key, rate)], dry_run)
             usage, refused = (hits[0], False) if hits else (None, True)  # Redis answered: a refusal is the limit's
         else:  # allauth refuses also when it cannot take its cache lock: tell the two apart
@@ -171,7 +163,7 @@ def consume(
     raise_exception: bool = False,
 ) -> RateLimitUsage | None:
     """allauth's `consume` (every rate of an action), counted in one round trip on Redis and failing open."""
-    if not _on_redis():  # allauth's loop, each rate through `consume_single_rate`
+    if not on_redis():  # allauth's loop, each rate through `consume_single_rate`
         return _allauth_consume(
             request,
             app=app,

@@ -7,18 +7,29 @@ cache could not tell (unreachable): a caller must then act as if the hint were a
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django_redis.cache import RedisCache
 from redis.exceptions import RedisError
 
 
+def on_redis() -> bool:
+    """Whether the default cache is django-redis (else: local memory in the embedded set-up)."""
+    return isinstance(caches[DEFAULT_CACHE_ALIAS], RedisCache)
+
+
+def redis_client() -> Any:
+    """The default cache's own Redis client, for what Django's cache API cannot say in one round trip."""
+    return cache.client.get_client(write=True)  # type: ignore[attr-defined]
+
+
 def add_hints(keys: Sequence[str], timeout: int) -> list[bool | None]:
     """`cache.add(key, 1, timeout)` for each key; on Redis, one pipelined round trip for them all."""
-    if not isinstance(caches[DEFAULT_CACHE_ALIAS], RedisCache):
+    if not on_redis():
         return [_add(key, timeout) for key in keys]
     try:
-        pipeline = cache.client.get_client(write=True).pipeline(transaction=False)  # type: ignore[attr-defined]
+        pipeline = redis_client().pipeline(transaction=False)
         for key in keys:
             pipeline.set(cache.make_key(key), 1, nx=True, ex=timeout)
         return [bool(added) for added in pipeline.execute()]

@@ -10,6 +10,7 @@ announcement.
 """
 
 from collections.abc import Collection, Iterable
+from functools import cache
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -62,17 +63,23 @@ def _receipts() -> "QuerySet[Receipt]":
     return Receipt.objects.select_related("ballot__edition", "ballot__voter")
 
 
+@cache
+def _record_emailed_statement(alias: str) -> str:
+    db = connections[alias]
+    table, column, key = (
+        db.ops.quote_name(str(name))
+        for name in (Receipt._meta.db_table, Receipt._meta.get_field("emailed_at").column, "id")
+    )
+    return f"UPDATE {table} SET {column} = %s WHERE {key} = %s"  # noqa: S608  # nosec B608 - names from the model
+
+
 def _record_emailed(receipt_id: int) -> None:
     """`Receipt.emailed_at` of one receipt, now: once per e-mail sent, so the statement is built (and on
     PostgreSQL prepared) once."""
-    field = Receipt._meta.get_field("emailed_at")
-    db = connections[Receipt._default_manager.db]
-    table, column, key = (db.ops.quote_name(str(name)) for name in (Receipt._meta.db_table, field.column, "id"))
+    alias = Receipt._default_manager.db
+    db = connections[alias]
     with prepared_cursor(db) as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET {column} = %s WHERE {key} = %s",  # noqa: S608  # nosec B608 - names from the model
-            [db.ops.adapt_datetimefield_value(timezone.now()), receipt_id],
-        )
+        cursor.execute(_record_emailed_statement(alias), [db.ops.adapt_datetimefield_value(timezone.now()), receipt_id])
 
 
 def send_receipt(receipt_id: int) -> bool:

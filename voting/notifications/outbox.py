@@ -140,14 +140,15 @@ def send_receipts(edition_id: int) -> int:
     sent = 0
     for _ in range(RECEIPT_BATCHES):
         mails = _claim_receipts(edition_id, timezone.now())
-        failures = ballot_notices.send_receipts([int(mail.object_ids[0]) for mail in mails]) if mails else {}
-        done = [mail.pk for mail in mails if int(mail.object_ids[0]) not in failures]
+        receipt_of = {mail.pk: int(mail.object_ids[0]) for mail in mails}
+        failures = ballot_notices.send_receipts(list(receipt_of.values())) if mails else {}
+        done = [mail.pk for mail in mails if receipt_of[mail.pk] not in failures]
         OutgoingMail.objects.filter(pk__in=done, status=MailStatus.SENDING, attempts=1).update(
             status=MailStatus.SENT, sent_at=timezone.now(), last_error=""
         )
         for mail in mails:
-            if int(mail.object_ids[0]) in failures:
-                _record_failure(mail, failures[int(mail.object_ids[0])])
+            if receipt_of[mail.pk] in failures:
+                _record_failure(mail, failures[receipt_of[mail.pk]])
         sent += len(done)
         if len(mails) < RECEIPT_BATCH:
             break
