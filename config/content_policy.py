@@ -56,8 +56,19 @@ def _forget(*, setting: str, **kwargs: Any) -> None:
 setting_changed.connect(_forget, dispatch_uid="podium-csp-policies")
 
 
+# A nonce asked for after the header is written raises: one shared object does it for every
+# request (it never holds a value, so nothing of one request reaches another).
+_NONCE_AFTER_RESPONSE = CheckableLazyObject(DjangoCSPMiddleware._csp_nonce_post_response)
+
+
 class CSPMiddleware(DjangoCSPMiddleware):
     """django-csp's middleware with the site-wide policy memoised (same headers, same rules)."""
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if self.async_mode:  # MiddlewareMixin's own path under ASGI
+            return super().__call__(request)  # type: ignore[no-any-return]
+        self.process_request(request)
+        return self.process_response(request, self.get_response(request))
 
     def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
         if getattr(request, "_csp_nonce", None) is not None or any(
@@ -67,8 +78,8 @@ class CSPMiddleware(DjangoCSPMiddleware):
         if response.status_code in _EXEMPT_WHEN_DEBUG and settings.DEBUG:
             return response
         for header, policy, prefixes in _site_policies():
-            if header not in response and not request.path_info.startswith(prefixes):
+            if not response.has_header(header) and not request.path_info.startswith(prefixes):
                 response[header] = policy
         # As django-csp does: a nonce asked for after the header is written is an error, not a silent gap.
-        request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)  # type: ignore[attr-defined]
+        request.csp_nonce = _NONCE_AFTER_RESPONSE  # type: ignore[attr-defined]
         return response

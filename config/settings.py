@@ -154,6 +154,10 @@ if REDIS_URL:
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "podium"}}
+# django-redis reads this at the end of every request (request_finished), whatever the cache's
+# OPTIONS say: unset, each read is a failed settings lookup (an AttributeError raised and
+# caught, on every request). False is its default.
+DJANGO_REDIS_CLOSE_CONNECTION = False
 
 # --- Celery ---------------------------------------------------------------------------
 # Without a broker, tasks run inline (eager) so the embedded set-up needs no worker.

@@ -4,6 +4,7 @@ import io
 import json
 import logging
 import logging.config
+import uuid
 
 import pytest
 from django.test import Client
@@ -11,7 +12,7 @@ from django_guid import clear_guid, set_guid
 from gunicorn.glogging import SafeAtoms
 
 from config.env import ImproperlyConfiguredEnv
-from config.logs import REQUEST_ID_HEADER, RedactSecretsFilter, RequestIdFilter, logging_config
+from config.logs import REQUEST_ID_HEADER, RedactSecretsFilter, RequestIdFilter, logging_config, new_request_id
 
 
 @pytest.mark.django_db
@@ -31,6 +32,15 @@ def test_a_missing_or_unsafe_request_id_is_replaced(client: Client) -> None:
     assert len(unsafe) == 32
     assert client.get("/", HTTP_X_REQUEST_ID="lb-7f3a.42")[REQUEST_ID_HEADER] != "lb-7f3a.42"  # not a UUID
     assert client.get("/")[REQUEST_ID_HEADER] != made
+
+
+def test_a_made_request_id_is_a_random_version_4_uuid_in_hex() -> None:
+    made = [new_request_id() for _ in range(200)]
+    assert len(set(made)) == 200
+    for request_id in made:
+        parsed = uuid.UUID(hex=request_id)
+        assert (parsed.version, parsed.variant) == (4, uuid.RFC_4122)
+        assert parsed.hex == request_id
 
 
 @pytest.mark.django_db

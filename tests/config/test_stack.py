@@ -7,8 +7,10 @@ only when used (config/sessions.py, config/messages.py): same headers, same stor
 import pytest
 from csp.constants import NONE, SELF
 from csp.utils import build_policy
+from django.conf import LazySettings
 from django.contrib import messages
 from django.contrib.sessions.backends import cached_db
+from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from django.test import Client, RequestFactory, override_settings
 
@@ -101,3 +103,31 @@ def test_a_message_is_shown_once_on_the_next_page(client: Client) -> None:
     shown = client.get("/").content.decode()
     assert "Your support is counted: “Zed”." in shown
     assert "Your support is counted" not in client.get("/").content.decode()
+
+
+def test_a_request_looks_up_no_setting_that_is_not_there(client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A missing setting is an AttributeError raised and caught on each read: on a hot path,
+    e.g. django-redis' close at the end of every request, every setting it reads is set."""
+    redis_cache = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # never reached: closing does not connect
+            "OPTIONS": {"IGNORE_EXCEPTIONS": True},
+        }
+    }
+    missing: list[str] = []
+    lookup = LazySettings.__getattr__
+
+    def recording(self: LazySettings, name: str) -> object:
+        try:
+            return lookup(self, name)
+        except AttributeError:
+            missing.append(name)
+            raise
+
+    with override_settings(CACHES=redis_cache):
+        client.get("/healthz")  # the first request builds the middleware, which reads optional settings once
+        assert caches["default"].client is not None  # as in a worker: gunicorn.conf.py warms it
+        monkeypatch.setattr(LazySettings, "__getattr__", recording)
+        assert client.get("/healthz").status_code == 200
+    assert missing == []
