@@ -23,6 +23,7 @@ from django.contrib.sessions.models import Session
 from django.db import connection
 
 from awards.models import Edition, VotingMethod
+from bench.cpu import cpu_per_request, describe
 from bench.load import BareStack, print_case, wrk, wrk_case
 from bench.stack import (
     BIN,
@@ -34,7 +35,7 @@ from bench.stack import (
     make_members,
     prepare_data,
 )
-from voting.models import Ballot, Receipt, Vote
+from voting.models import Ballot, MailKind, MailStatus, OutgoingMail, Receipt, ResultsState, Vote
 
 
 def profile_ballots(stack: "Stack", url: str, members: Path, body: Path, seconds: int) -> None:
@@ -173,10 +174,48 @@ def check_ballots(member_file: Path, body: Path) -> int:
     return len(ballots)
 
 
+def cpu_split(
+    stack: "Stack", bare: BareStack, vote_case: dict[str, Any], ballot_url: str, body: Path, member_file: Path
+) -> dict[str, Any]:
+    """CPU per request of each process: the bare tutorial vote, then a ballot burst and what it leaves the
+    worker (its receipt e-mails sent, its edition recomputed), 10 s at 16 clients each."""
+    sessions = {
+        bare.process.pid: "bare web",
+        stack.processes[0].pid: "Podium web",
+        stack.processes[1].pid: "Celery worker",
+    }
+    edition = Edition.objects.get(slug=OPEN_EDITION)
+    unsent = OutgoingMail.objects.filter(
+        edition=edition, kind=MailKind.RECEIPT, status__in=[MailStatus.PENDING, MailStatus.SENDING]
+    )
+
+    def settled() -> bool:
+        stale = ResultsState.objects.filter(edition=edition, stale_since__isnull=False).exists()
+        return not stale and not unsent.exists()
+
+    tutorial = cpu_per_request(sessions, lambda: wrk_case(vote_case, 16, 10))
+    ballot = cpu_per_request(
+        sessions,
+        lambda: wrk(ballot_url, connections=16, seconds=10, script="ballot.lua", args=[str(member_file), str(body)]),
+        settled,
+    )
+    print("  CPU per request by process, ms (the ballot's until its receipts are sent and its edition recomputed):")
+    print(describe("bare tutorial vote", tutorial), flush=True)
+    print(describe("ballot", ballot), flush=True)
+    return {"tutorial": tutorial, "ballot": ballot}
+
+
 def ballot_cases(
-    stack: "Stack", hello_url: str, vote_case: dict[str, Any], directory: Path, seconds: int, report: dict[str, Any]
+    stack: "Stack",
+    bare: BareStack,
+    hello_url: str,
+    vote_case: dict[str, Any],
+    directory: Path,
+    seconds: int,
+    report: dict[str, Any],
 ) -> None:
-    """Ballot submission at 16 and 64 clients (fresh members each round, a Celery worker), then a py-spy profile."""
+    """Ballot submission at 16 and 64 clients (fresh members each round, a Celery worker), the CPU each
+    process spends per ballot, then a py-spy profile."""
     stack.start_worker()
     body_path = ballot_body(directory)
     ballot_url = f"{stack.base}/editions/{OPEN_EDITION}/ballot/submit/"
@@ -197,6 +236,9 @@ def ballot_cases(
             f"({report[name]['vote_rps']:.0f} req/s); worst round p99 {report[name]['p99_max']:.0f} ms",
             flush=True,
         )
+    cpu_members = directory / "members-cpu.txt"
+    cpu_members.write_text(make_members(per_run, directory).read_text())
+    report["cpu per request"] = cpu_split(stack, bare, vote_case, ballot_url, body_path, cpu_members)
     profile_file = make_members(per_run, directory)
     profile_ballots(stack, ballot_url, profile_file, body_path, 2 * seconds)
 
@@ -219,7 +261,7 @@ def ballot_main(quick: bool = False) -> dict[str, Any]:
             hello_url = f"{bare.base}/hello/"
             wrk(hello_url, connections=16, seconds=3)  # warm every worker first
             vote_case = {"url": f"{bare.base}/polls/1/vote/", "script": "post.lua", "args": ["choice=1"]}
-            ballot_cases(stack, hello_url, vote_case, directory, seconds, report)
+            ballot_cases(stack, bare, hello_url, vote_case, directory, seconds, report)
         finally:
             stack.stop()
             bare.stop()

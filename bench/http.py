@@ -163,7 +163,7 @@ def main(quick: bool = False, visitors_only: bool = False) -> dict[str, Any]:
                 report[name] = side_by_side(hello_url, case, seconds)
                 print_case(name, report[name])
             if not visitors_only:
-                ballot_cases(stack, hello_url, vote_case, directory, seconds, report)
+                ballot_cases(stack, bare, hello_url, vote_case, directory, seconds, report)
         finally:
             stack.stop()
             bare.stop()
