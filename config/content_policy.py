@@ -10,7 +10,8 @@ the embed card) or a request that used a nonce goes through django-csp's own cod
 """
 
 import functools
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, cast
 
 from csp.constants import HEADER, HEADER_REPORT_ONLY
 from csp.middleware import CheckableLazyObject
@@ -64,11 +65,12 @@ _NONCE_AFTER_RESPONSE = CheckableLazyObject(DjangoCSPMiddleware._csp_nonce_post_
 class CSPMiddleware(DjangoCSPMiddleware):
     """django-csp's middleware with the site-wide policy memoised (same headers, same rules)."""
 
-    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+    def __call__(self, request: HttpRequest) -> HttpResponseBase | Awaitable[HttpResponseBase]:
         if self.async_mode:  # MiddlewareMixin's own path under ASGI
-            return super().__call__(request)  # type: ignore[no-any-return]
+            return super().__call__(request)
         self.process_request(request)
-        return self.process_response(request, self.get_response(request))
+        response = cast(HttpResponseBase, self.get_response(request))  # not async: the response itself
+        return self.process_response(request, response)
 
     def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
         if getattr(request, "_csp_nonce", None) is not None or any(

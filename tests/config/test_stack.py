@@ -5,6 +5,7 @@ only when used (config/sessions.py, config/messages.py): same headers, same stor
 """
 
 import pytest
+from asgiref.sync import async_to_sync
 from csp.constants import NONE, SELF
 from csp.utils import build_policy
 from django.conf import LazySettings
@@ -131,3 +132,14 @@ def test_a_request_looks_up_no_setting_that_is_not_there(client: Client, monkeyp
         monkeypatch.setattr(LazySettings, "__getattr__", recording)
         assert client.get("/healthz").status_code == 200
     assert missing == []
+
+
+def test_the_policy_is_sent_by_an_async_chain_too(rf: RequestFactory) -> None:
+    """The middleware runs its two steps itself when the chain is sync; an async one takes MiddlewareMixin's path."""
+
+    async def view(request: HttpRequest) -> HttpResponse:
+        return HttpResponse("plain")
+
+    response = async_to_sync(CSPMiddleware(view))(rf.get("/"))
+    assert response["Content-Security-Policy"] == build_policy()
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
