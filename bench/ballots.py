@@ -236,8 +236,7 @@ def ballot_cases(
             f"({report[name]['vote_rps']:.0f} req/s); worst round p99 {report[name]['p99_max']:.0f} ms",
             flush=True,
         )
-    cpu_members = directory / "members-cpu.txt"
-    cpu_members.write_text(make_members(per_run, directory).read_text())
+    cpu_members = make_members(per_run, directory)  # used up before the profile's members replace the file
     report["cpu per request"] = cpu_split(stack, bare, vote_case, ballot_url, body_path, cpu_members)
     profile_file = make_members(per_run, directory)
     profile_ballots(stack, ballot_url, profile_file, body_path, 2 * seconds)
